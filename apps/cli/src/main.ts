@@ -1,0 +1,120 @@
+/** The `strata` command line: up, bootstrap, db sync, keystone rotate-keys. */
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, serviceDatabaseUrl } from '@strata/config';
+import { createDatabase, maskUrl, migrateToLatest } from '@strata/db';
+import { createLogger } from '@strata/log';
+import { identityMigrations, KeyRepository, tokenKeyDir } from '@strata/identity';
+import { locate, loadStrataConfig } from './strata-config.js';
+import { startCloud } from './cloud.js';
+
+const MIGRATIONS = { identity: identityMigrations } as const;
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('strata').description('Strata: an OpenStack-compatible cloud in one command.').exitOverride();
+  let exitCode = 0;
+
+  program
+    .command('up')
+    .description('Start the whole cloud in this process (all-in-one).')
+    .option('--data-dir <dir>', 'data directory (default: $STRATA_DATA_DIR or ./data)')
+    .option('--config <file>', 'config file (default: <data-dir>/strata.toml)')
+    .action(async (flags: { dataDir?: string; config?: string }) => {
+      const loc = locate(flags, process.env);
+      const config = loadStrataConfig(loc, process.env);
+      const logFile = join(loc.dataDir, 'strata.log');
+      const logger = createLogger({ level: config.logging.level, file: logFile, bindings: { app: 'strata' } });
+      print(`Starting Strata (data: ${loc.dataDir})...`);
+      const cloud = await startCloud({ dataDir: loc.dataDir, config, logger });
+      print('');
+      print('Strata is up.');
+      for (const [service, url] of Object.entries(cloud.urls)) print(`  ${service.padEnd(10)} ${url}`);
+      print('');
+      print(`Admin credentials: ${cloud.openrc} (shell) and ${cloud.cloudsYaml} (cloud "strata")`);
+      print(`  source ${cloud.openrc} && openstack token issue`);
+      print(`Logs: ${logFile}`);
+      print('Press Ctrl-C to stop.');
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string): void => {
+          print(`\nStopping (${signal})...`);
+          void cloud.close().then(() => {
+            print('Stopped.');
+            resolveStop();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+
+  program
+    .command('bootstrap')
+    .description('Create the admin account, roles, region and catalog (what `up` does on first start), then exit.')
+    .option('--data-dir <dir>', 'data directory')
+    .option('--config <file>', 'config file')
+    .action(async (flags: { dataDir?: string; config?: string }) => {
+      const loc = locate(flags, process.env);
+      const config = loadStrataConfig(loc, process.env);
+      const logger = createLogger({ level: 'warn', file: join(loc.dataDir, 'strata.log') });
+      // Start and stop on ephemeral ports would publish the wrong URLs: bootstrap with the configured ones.
+      const cloud = await startCloud({ dataDir: loc.dataDir, config: { ...config, identity: { ...config.identity } }, logger });
+      await cloud.close();
+      print(cloud.adminPassword !== undefined ? `Bootstrapped; admin credentials in ${cloud.openrc}` : 'Already bootstrapped; nothing to do.');
+    });
+
+  const db = program.command('db').description('Database administration.');
+  db.command('sync')
+    .description('Apply pending migrations of every service (or one) to a database.')
+    .option('--connection <url>', 'database URL ({service} is replaced by the service name); default from the config')
+    .option('--service <name>', `only this service (${Object.keys(MIGRATIONS).join(', ')})`)
+    .option('--data-dir <dir>', 'data directory')
+    .option('--config <file>', 'config file')
+    .action(async (flags: { connection?: string; service?: string; dataDir?: string; config?: string }) => {
+      const loc = locate(flags, process.env);
+      const config = loadStrataConfig(loc, process.env);
+      const names = flags.service === undefined ? Object.keys(MIGRATIONS) : [flags.service];
+      for (const name of names) {
+        const set = MIGRATIONS[name as keyof typeof MIGRATIONS];
+        if (set === undefined) throw new Error(`unknown service ${name}; known: ${Object.keys(MIGRATIONS).join(', ')}`);
+        const url = serviceDatabaseUrl(flags.connection ?? config.database.connection, name, loc.dataDir);
+        const database = createDatabase(url);
+        try {
+          const applied = await migrateToLatest(database.db, set);
+          print(`${name}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`} (${maskUrl(url)})`);
+        } finally {
+          await database.close();
+        }
+      }
+    });
+
+  const keystone = program.command('keystone').description('Identity administration.');
+  keystone
+    .command('rotate-keys')
+    .description('Rotate the token signing keys: the staged key becomes primary; the oldest beyond max_active_keys is removed.')
+    .option('--data-dir <dir>', 'data directory')
+    .option('--config <file>', 'config file')
+    .action((flags: { dataDir?: string; config?: string }) => {
+      const loc = locate(flags, process.env);
+      const config = loadStrataConfig(loc, process.env);
+      const r = new KeyRepository(tokenKeyDir(loc.dataDir), config.identity.max_active_keys).rotate();
+      print(`Rotated: key ${r.primary} is primary${r.removed.length > 0 ? `; removed ${r.removed.join(', ')}` : ''}. Restart keystone (or send SIGHUP) to use it.`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`strata: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`strata: ${(err as Error).message}\n`);
+    exitCode = 1;
+  }
+  return exitCode;
+}

@@ -1,0 +1,8 @@
+/** @module @strata/db — Kysely over SQLite, PostgreSQL and MariaDB, with per-service migrations. */
+export { createDatabase, isUniqueViolation } from './create-database.js';
+export type { Database, CreateDatabaseOptions } from './create-database.js';
+export { parseDatabaseUrl, maskUrl } from './database-url.js';
+export type { DialectName, ParsedDatabaseUrl } from './database-url.js';
+export { migrateToLatest } from './migrate.js';
+export type { MigrationSet } from './migrate.js';
+export { nowIso, toBool, jsonColumn, parseJsonColumn } from './columns.js';

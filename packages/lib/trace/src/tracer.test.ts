@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FLOW_STEPS } from './flow-steps.js';
+import { MemoryTraceSink, Tracer } from './tracer.js';
+
+test('FLOW.md has 51 steps in eight groups', () => {
+  assert.equal(FLOW_STEPS.length, 51);
+  assert.equal(FLOW_STEPS[0]?.group, 'identity');
+  assert.equal(FLOW_STEPS[12]?.group, 'scheduling');
+  assert.equal(FLOW_STEPS[50]?.group, 'hypervisor');
+  assert.equal(new Set(FLOW_STEPS.map((s) => s.group)).size, 8);
+});
+
+test('steps record duration and outcome, sorted by step, errors rethrown', async () => {
+  const tracer = new Tracer();
+  const t = tracer.begin('req-1');
+  await t.step(5, 'keystone', 'http', async () => 'ok');
+  await assert.rejects(t.step(4, 'keystone', 'http', async () => Promise.reject(new Error('bad token'))), /bad token/);
+  const events = tracer.read('req-1');
+  assert.deepEqual(events.map((e) => [e.step, e.outcome]), [[4, 'error'], [5, 'ok']]);
+  assert.equal(events[0]?.detail, 'bad token');
+  assert.throws(() => t.record({ step: 52, component: 'x', kind: 'db', startedAt: 0, durationMs: 0, outcome: 'ok' }), /no such flow step/);
+  assert.deepEqual(tracer.read('other'), []);
+});
+
+test('the memory sink keeps only the newest traces', () => {
+  const sink = new MemoryTraceSink(2);
+  for (const id of ['a', 'b', 'c']) sink.write(id, { step: 1, component: 'k', kind: 'http', startedAt: 0, durationMs: 0, outcome: 'ok' });
+  assert.equal(sink.read('a').length, 0);
+  assert.equal(sink.read('c').length, 1);
+});
