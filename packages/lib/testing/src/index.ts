@@ -2,3 +2,5 @@
 export { isReachable, servicesRequired, skipUnlessReachable } from './reachable.js';
 export { testDatabases } from './test-databases.js';
 export type { TestDatabase } from './test-databases.js';
+export { startTestCloud } from './start-test-cloud.js';
+export type { TestCloud, TestCloudOptions } from './start-test-cloud.js';

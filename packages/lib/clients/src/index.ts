@@ -1,0 +1,5 @@
+/** @module @strata/clients — REST clients of the OpenStack APIs, used between services, by the CLI and in tests. */
+export { requestJson } from './http-client.js';
+export type { RequestOptions, JsonResponse } from './http-client.js';
+export { IdentityClient, endpointFor } from './identity-client.js';
+export type { TokenBody, IssuedToken, PasswordAuth } from './identity-client.js';
