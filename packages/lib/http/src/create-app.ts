@@ -1,6 +1,6 @@
 /** The Fastify app factory every Strata API uses: request ids, OpenStack error bodies, body limits, one log line a request. */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BadRequest, InternalError, isOpenStackError, NotFound, OpenStackError, OverLimit, UnsupportedMediaType, MethodNotAllowed } from '@strata/errors';
 import type { Logger } from '@strata/log';
 import { renderError, type ErrorDialect } from './error-dialects.js';
@@ -62,7 +62,8 @@ export function createApp(options: CreateAppOptions): FastifyInstance {
   const log = options.logger.child({ service: options.service });
   const app = Fastify({
     loggerInstance: log.pino as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One line per request comes from our onResponse hook; Fastify's own request logs are off.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     genReqId: () => `req-${randomUUID()}`,

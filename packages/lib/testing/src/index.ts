@@ -4,3 +4,5 @@ export { testDatabases } from './test-databases.js';
 export type { TestDatabase } from './test-databases.js';
 export { startTestCloud } from './start-test-cloud.js';
 export type { TestCloud, TestCloudOptions } from './start-test-cloud.js';
+export { startStrataProcess, freePort, parseOpenrc, hasOpenstackCli } from './strata-process.js';
+export type { StrataProcess } from './strata-process.js';

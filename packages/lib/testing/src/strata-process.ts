@@ -1,0 +1,93 @@
+/** Runs `strata up` as a real child process on free ports, as a user would with `npm start`. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const REPO = resolve(new URL('../../../../', import.meta.url).pathname);
+
+/** The port option of every service that `strata up` may start; unknown ones are ignored by the config loader. */
+const PORT_KEYS = ['OS_IDENTITY__PORT', 'OS_IMAGE__PORT', 'OS_COMPUTE__PORT', 'OS_COMPUTE__METADATA_PORT', 'OS_NETWORK__PORT', 'OS_BLOCK_STORAGE__PORT', 'OS_DASHBOARD__PORT'] as const;
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A running `strata up`. */
+export interface StrataProcess {
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** The environment of its admin: OS_* from <data-dir>/openrc plus PATH etc. */
+  readonly adminEnv: NodeJS.ProcessEnv;
+  /** Everything it printed so far. */
+  output(): string;
+  /** SIGTERM, wait for exit; resolves to the exit code. Removes the data dir unless kept. */
+  stop(): Promise<number | null>;
+}
+
+/** Parse `export K='v'` lines of an openrc file. */
+export function parseOpenrc(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^export ([A-Z_]+)=(?:'((?:[^']|'\\'')*)'|(\S*))$/.exec(line.trim());
+    if (m !== null && m[1] !== undefined) out[m[1]] = m[2] !== undefined ? m[2].replace(/'\\''/g, "'") : (m[3] ?? '');
+  }
+  return out;
+}
+
+/** Start `node apps/cli/bin/strata.js up` on a fresh (or given) data dir with free ports; resolves once it says it is up. */
+export async function startStrataProcess(opts: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {}): Promise<StrataProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-up-'));
+  const ports: Record<string, string> = {};
+  for (const k of PORT_KEYS) ports[k] = String(await freePort());
+  const child = spawn(process.execPath, [join(REPO, 'apps/cli/bin/strata.js'), 'up', '--data-dir', dataDir], {
+    cwd: REPO,
+    env: { ...process.env, OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4', ...ports, ...(opts.env ?? {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  while (!out.includes('Strata is up.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`strata up did not start (exit ${child.exitCode}):\n${out}`);
+    }
+    await sleep(100);
+  }
+  const rc = parseOpenrc(readFileSync(join(dataDir, 'openrc'), 'utf8'));
+  const adminEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...rc };
+  return {
+    dataDir,
+    child,
+    adminEnv,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        await Promise.race([exited, sleep(15_000)]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      if (opts.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      return child.exitCode;
+    },
+  };
+}
+
+/** True when the `openstack` CLI is installed. */
+export function hasOpenstackCli(): boolean {
+  return spawnSync('openstack', ['--version'], { stdio: 'ignore' }).status === 0;
+}
