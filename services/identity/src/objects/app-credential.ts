@@ -1,5 +1,5 @@
 /** Application credentials: a user's delegated secret for one project, with a subset of the user's roles. */
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { NotFound } from '@strata/errors';
 import { jsonColumn, nowIso, parseJsonColumn, toBool } from '@strata/db';
 import type { AppCredentialTable } from '../db/schema.js';

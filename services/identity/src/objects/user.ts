@@ -1,5 +1,5 @@
 /** Users and their passwords (bcrypt), and group memberships. */
-import bcrypt from 'bcryptjs';
+import bcrypt from 'bcrypt';
 import { NotFound } from '@strata/errors';
 import { jsonColumn, nowIso, toBool } from '@strata/db';
 import type { GroupTable, UserTable } from '../db/schema.js';
