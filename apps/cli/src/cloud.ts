@@ -7,7 +7,7 @@ import { IdentityClient } from '@strata/clients';
 import { Tracer } from '@strata/trace';
 import { bootstrap, IdentityService, tokenKeyDir, type CatalogServiceSpec } from '@strata/identity';
 import type { StrataConfig } from './strata-config.js';
-import { writeCredentialFiles } from './credential-files.js';
+import { readOpenrcPassword, writeCredentialFiles } from './credential-files.js';
 import type { CloudContext, RunningService } from './services/cloud-service.js';
 import { CLOUD_SERVICES } from './services/index.js';
 
@@ -101,7 +101,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       logger.warn({ openrc }, 'admin password unknown and no openrc: set [identity] admin_password to reset it');
     }
     // Post-bootstrap work (default networks, the test image...) runs as the admin, over REST.
-    const password = result.adminPassword ?? (config.identity.admin_password !== '' ? config.identity.admin_password : undefined);
+    const password = result.adminPassword ?? (config.identity.admin_password !== '' ? config.identity.admin_password : readOpenrcPassword(dataDir));
     const identityClient = new IdentityClient(authUrl);
     const adminToken = async (): Promise<string> => {
       if (password === undefined) throw new Error('admin password unknown: set [identity] admin_password');

@@ -1,5 +1,5 @@
 /** Writes <data-dir>/openrc and <data-dir>/clouds.yaml for the admin, so `source data/openrc && openstack ...` works. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
@@ -46,4 +46,16 @@ export function writeCredentialFiles(dataDir: string, c: AdminCredentials): { op
   };
   writeFileSync(cloudsYaml, stringify(doc), { mode: 0o600 });
   return { openrc, cloudsYaml };
+}
+
+/** The OS_PASSWORD an earlier start wrote to <data-dir>/openrc, if any. */
+export function readOpenrcPassword(dataDir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, 'openrc'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^export OS_PASSWORD='((?:[^']|'\\'')*)'$/m.exec(text);
+  return m?.[1]?.replace(/'\\''/g, "'");
 }
