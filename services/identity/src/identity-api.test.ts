@@ -119,7 +119,7 @@ describe('keystone over HTTP', () => {
     assert.equal(u.body.user.email, 'u@example.com');
     assert.equal(u.body.user.password, undefined);
     assert.equal((await call('POST', '/v3/users', { token: admin, body: { user: { name: 'u-dup' } } })).status, 409);
-    assert.equal((await call('POST', '/v3/users', { token: admin, body: { user: { name: 'u-x', domain_id: 'nope' } } })).status, 400);
+    assert.equal((await call('POST', '/v3/users', { token: admin, body: { user: { name: 'u-x', domain_id: 'nope' } } })).status, 404);
   });
 
   test('a member sees only its own project, gets 403 on admin APIs, and role changes apply at once', async () => {

@@ -9,9 +9,20 @@ import { UserStore, type User } from './objects/user.js';
 import { RoleStore, type Assignment, type Role } from './objects/role.js';
 import { CatalogStore, type Endpoint, type Service } from './objects/catalog.js';
 import { AppCredentialStore, type AppCredential } from './objects/app-credential.js';
+import { AccessRuleStore, type AccessRuleSpec } from './objects/access-rule.js';
+import { CredentialStore } from './objects/credential.js';
+import { TrustStore, type Trust } from './objects/trust.js';
+import { OAuthConsumerStore } from './objects/oauth-consumer.js';
+import { PolicyStore } from './objects/policy.js';
+import { EndpointFilterStore, endpointMatches } from './objects/endpoint-filter.js';
+import { DomainConfigStore } from './objects/domain-config.js';
 import { RevocationStore, revokes, type RevocationEvent } from './objects/revocation.js';
 import { TokenProvider, newAuditId, type TokenPayload, type TokenScope } from './token/token-provider.js';
 import type { ValidatedToken } from './identity-context.js';
+import { CredentialApi } from './credential-api.js';
+import { TrustApi } from './trust-api.js';
+import { DomainConfigApi } from './domain-config-api.js';
+import { parseTimestamp, timestampMs } from './timestamps.js';
 
 /** Settings IdentityApi needs. */
 export interface IdentityApiOptions {
@@ -39,6 +50,8 @@ export interface AuthScope {
   readonly project?: { readonly id?: string; readonly name?: string; readonly domain?: { readonly id?: string; readonly name?: string } };
   readonly domain?: { readonly id?: string; readonly name?: string };
   readonly system?: { readonly all?: boolean };
+  /** OS-TRUST: act on the trust's project with its delegated roles. */
+  readonly 'OS-TRUST:trust'?: { readonly id: string };
 }
 
 /** A catalog entry as tokens and GET /v3/auth/catalog show it. */
@@ -73,13 +86,29 @@ export class IdentityApi {
   readonly roles: RoleStore;
   readonly catalog: CatalogStore;
   readonly appCreds: AppCredentialStore;
+  /** Access rules of application credentials (/v3/users/{id}/access_rules). */
+  readonly accessRules: AccessRuleStore;
+  /** /v3/credentials and OS-EC2 keys. */
+  readonly credentials: CredentialApi;
+  /** OS-TRUST. */
+  readonly trusts: TrustApi;
+  /** OS-OAUTH1 consumers. */
+  readonly consumers: OAuthConsumerStore;
+  /** /v3/policies. */
+  readonly policies: PolicyStore;
+  /** OS-EP-FILTER endpoint groups and project associations; writes must call invalidate(). */
+  readonly endpointFilter: EndpointFilterStore;
+  /** /v3/domains/{id}/config. */
+  readonly domainConfigs: DomainConfigApi;
+  readonly #credentialStore: CredentialStore;
+  readonly #trustStore: TrustStore;
   readonly #revocations: RevocationStore;
   readonly #tokens: TokenProvider;
   readonly #opts: IdentityApiOptions;
   /** Bumped by every write that can change what a token validates to. */
   #generation = 0;
   #revocationEvents: RevocationEvent[] | undefined;
-  #catalogCache: { gen: number; entries: CatalogEntry[] } | undefined;
+  #catalogCache: { gen: number; entries: CatalogEntry[]; allowed: Map<string, Set<string> | null> } | undefined;
   readonly #validated = new Map<string, { gen: number; value: ValidatedToken }>();
 
   constructor(opts: IdentityApiOptions) {
@@ -89,7 +118,23 @@ export class IdentityApi {
     this.users = new UserStore(opts.db, opts.passwordHashRounds);
     this.roles = new RoleStore(opts.db);
     this.catalog = new CatalogStore(opts.db);
-    this.appCreds = new AppCredentialStore(opts.db, opts.passwordHashRounds);
+    this.accessRules = new AccessRuleStore(opts.db);
+    this.appCreds = new AppCredentialStore(opts.db, opts.passwordHashRounds, this.accessRules);
+    this.#credentialStore = new CredentialStore(opts.db);
+    this.credentials = new CredentialApi({ credentials: this.#credentialStore, users: this.users, projects: this.projects });
+    this.#trustStore = new TrustStore(opts.db);
+    this.trusts = new TrustApi({
+      trusts: this.#trustStore,
+      users: this.users,
+      projects: this.projects,
+      roles: this.roles,
+      rolesOnProject: (userId, projectId) => this.effectiveRoleIds(userId, { kind: 'project', projectId }, { keepDomainRoles: true }),
+      onDelete: () => this.invalidate(),
+    });
+    this.consumers = new OAuthConsumerStore(opts.db);
+    this.policies = new PolicyStore(opts.db);
+    this.endpointFilter = new EndpointFilterStore(opts.db);
+    this.domainConfigs = new DomainConfigApi({ domains: this.domains, configs: new DomainConfigStore(opts.db) });
     this.#revocations = new RevocationStore(opts.db);
     this.#tokens = opts.tokens;
   }
@@ -118,6 +163,10 @@ export class IdentityApi {
         throw new Unauthorized('The request you have made requires authentication.', {}, 'InvalidToken');
       });
       if (old.payload.appCredId !== undefined) throw new Forbidden('Application credentials cannot request a scope change.');
+      if (old.payload.trustId !== undefined) throw new Forbidden('You are not authorized to perform the requested action: rescope a trust token.', {}, 'ForbiddenAction');
+      if (old.payload.scope.kind !== 'unscoped' && scope !== undefined && scope !== 'unscoped' && scope['OS-TRUST:trust'] !== undefined) {
+        throw new Forbidden('You are not authorized to perform the requested action: rescope a scoped token.', {}, 'ForbiddenAction');
+      }
       userId = old.user.id;
       // Rescoping keeps the original expiry and the audit chain (keystone's token method).
       const chain = old.payload.auditIds[old.payload.auditIds.length - 1] ?? old.payload.auditIds[0];
@@ -136,13 +185,29 @@ export class IdentityApi {
       throw new Unauthorized(`Attempted to authenticate with an unsupported method.`, {}, 'UnsupportedAuthMethod');
     }
 
+    const trustRef = scope !== undefined && scope !== 'unscoped' ? scope['OS-TRUST:trust'] : undefined;
+    let trust: Trust | undefined;
+    if (trustRef !== undefined) {
+      if (scope !== undefined && scope !== 'unscoped' && (scope.project !== undefined || scope.domain !== undefined || scope.system !== undefined)) {
+        throw new BadRequest('Specifying more than one of project, domain, system or trust in a scope is not allowed.');
+      }
+      const trustee = await this.users.get(userId).catch(() => {
+        throw new Unauthorized('The request you have made requires authentication.');
+      });
+      await this.#checkUserUsable(trustee);
+      trust = await this.#trustForAuth(userId, trustRef.id);
+      // An impersonating trust token is the trustor's; otherwise it stays the trustee's.
+      if (trust.impersonation) userId = trust.trustorUserId;
+    }
+
     const user = await this.users.get(userId).catch(() => {
       throw new Unauthorized('The request you have made requires authentication.');
     });
     await this.#checkUserUsable(user);
 
     let tokenScope: TokenScope;
-    if (appCred !== undefined) tokenScope = { kind: 'project', projectId: appCred.projectId };
+    if (trust?.projectId != null) tokenScope = { kind: 'project', projectId: trust.projectId };
+    else if (appCred !== undefined) tokenScope = { kind: 'project', projectId: appCred.projectId };
     else if (scope === 'unscoped') tokenScope = { kind: 'unscoped' };
     else if (scope !== undefined) tokenScope = await this.#resolveScope(scope);
     else if (inherited.scope !== undefined) tokenScope = inherited.scope;
@@ -152,7 +217,8 @@ export class IdentityApi {
     const issuedAt = nowIso();
     const lifetimeEnd = new Date(Date.now() + this.#opts.tokenExpirationMs).toISOString();
     let expiresAt = inherited.expiresAt !== undefined && inherited.expiresAt < lifetimeEnd ? inherited.expiresAt : lifetimeEnd;
-    if (appCred?.expiresAt != null && appCred.expiresAt < expiresAt) expiresAt = appCred.expiresAt;
+    if (appCred?.expiresAt != null && timestampMs(appCred.expiresAt) < Date.parse(expiresAt)) expiresAt = new Date(timestampMs(appCred.expiresAt)).toISOString();
+    if (trust?.expiresAt != null && timestampMs(trust.expiresAt) < Date.parse(expiresAt)) expiresAt = new Date(timestampMs(trust.expiresAt)).toISOString();
     const payload: TokenPayload = {
       userId: user.id,
       methods: [...new Set([...inherited.methods, ...methods])],
@@ -161,6 +227,7 @@ export class IdentityApi {
       expiresAt,
       auditIds: [newAuditId(), ...inherited.auditIds],
       ...(appCred !== undefined ? { appCredId: appCred.id } : {}),
+      ...(trust !== undefined ? { trustId: trust.id } : {}),
     };
     const id = await this.#tokens.issue(payload);
     // Building the validated view checks roles on the scope (401 when the user has none).
@@ -194,7 +261,7 @@ export class IdentityApi {
       cred = user === undefined ? undefined : await this.appCreds.findByName(user.id, a.name);
     } else throw new BadRequest('Expecting to find id, or name and user, in application_credential.');
     if (cred === undefined || !(await this.appCreds.checkSecret(cred.id, a.secret))) throw new Unauthorized('The request you have made requires authentication.', {}, 'InvalidCredentials');
-    if (cred.expiresAt !== null && cred.expiresAt <= nowIso()) throw new Unauthorized('The request you have made requires authentication.', {}, 'ApplicationCredentialExpired');
+    if (cred.expiresAt !== null && timestampMs(cred.expiresAt) <= Date.now()) throw new Unauthorized('The request you have made requires authentication.', {}, 'ApplicationCredentialExpired');
     return cred;
   }
 
@@ -316,7 +383,18 @@ export class IdentityApi {
       if (d === undefined || !d.enabled) return fail(`Domain ${payload.scope.domainId} is disabled or does not exist.`);
       domain = { id: d.id, name: d.name };
     }
-    let roleIds = payload.scope.kind === 'unscoped' ? [] : await this.effectiveRoleIds(user.id, payload.scope);
+    let roleIds: string[];
+    let trust: ValidatedToken['trust'];
+    if (payload.trustId !== undefined) {
+      const t = await this.#trustStore.findUnexpired(payload.trustId);
+      if (t === undefined || t.projectId === null || payload.scope.kind !== 'project' || t.projectId !== payload.scope.projectId) return fail('The trust is no longer valid.');
+      for (const party of [t.trustorUserId, t.trusteeUserId]) {
+        const u = await this.users.find(party);
+        if (u === undefined || !u.enabled) return fail(`The account is disabled for user: ${party}.`);
+      }
+      roleIds = await this.#trustRoleIds(t);
+      trust = { id: t.id, impersonation: t.impersonation, trustorUserId: t.trustorUserId, trusteeUserId: t.trusteeUserId };
+    } else roleIds = payload.scope.kind === 'unscoped' ? [] : await this.effectiveRoleIds(user.id, payload.scope);
     let appCred: ValidatedToken['appCred'];
     if (payload.appCredId !== undefined) {
       const ac = await this.appCreds.find(payload.appCredId);
@@ -339,13 +417,36 @@ export class IdentityApi {
       system: payload.scope.kind === 'system',
       roles,
       ...(appCred !== undefined ? { appCred } : {}),
+      ...(trust !== undefined ? { trust } : {}),
     };
+  }
+
+  /** Roles a trust token carries: the delegated roles (and what they imply) the trustor still holds on the project. */
+  async #trustRoleIds(t: Trust): Promise<string[]> {
+    if (t.projectId === null) return [];
+    const held = await this.effectiveRoleIds(t.trustorUserId, { kind: 'project', projectId: t.projectId });
+    const delegated = await this.roles.expandImplied(t.roleIds);
+    return delegated.filter((r) => held.includes(r));
+  }
+
+  /** The trust an auth request scopes to: it must be usable and the caller its trustee; a limited trust loses one use. */
+  async #trustForAuth(authUserId: string, trustId: string): Promise<Trust> {
+    const t = await this.#trustStore.find(trustId);
+    if (t === undefined) throw new NotFound(`Could not find trust: ${trustId}.`, { id: trustId }, 'TrustNotFound');
+    if (t.trusteeUserId !== authUserId) throw new Forbidden('You are not authorized to perform the requested action: the user is not the trustee of the trust.', {}, 'ForbiddenAction');
+    if (t.projectId === null) throw new Forbidden('You are not authorized to perform the requested action: a trust without a project cannot scope a token.', {}, 'ForbiddenAction');
+    if (!(await this.#trustStore.consume(t))) throw new NotFound(`Could not find trust: ${trustId}.`, { id: trustId }, 'TrustNotFound');
+    return t;
   }
 
   // ===== assignments ===============================================================
 
-  /** Role ids a user holds on a scope: direct, through groups, inherited from domain and parent projects, plus implied roles. */
-  async effectiveRoleIds(userId: string, scope: TokenScope): Promise<string[]> {
+  /**
+   * Role ids a user holds on a scope: direct, through groups, inherited from domain and parent
+   * projects, plus implied roles. Domain-specific roles only lend their implied global roles
+   * (keystone leaves them out of tokens) unless `keepDomainRoles` is set.
+   */
+  async effectiveRoleIds(userId: string, scope: TokenScope, opts: { keepDomainRoles?: boolean } = {}): Promise<string[]> {
     if (scope.kind === 'unscoped') return [];
     const actorIds = [userId, ...(await this.users.groupIdsOf(userId))];
     const direct: Assignment[] = [];
@@ -363,7 +464,15 @@ export class IdentityApi {
     } else {
       direct.push(...(await this.roles.listAssignments({ actorIds, targetType: 'system', targetIds: ['system'] })));
     }
-    return this.roles.expandImplied([...new Set(direct.map((a) => a.roleId))]);
+    const expanded = await this.roles.expandImplied([...new Set(direct.map((a) => a.roleId))]);
+    return opts.keepDomainRoles === true ? expanded : this.#withoutDomainRoles(expanded);
+  }
+
+  /** Drop domain-specific roles from a list of role ids. */
+  async #withoutDomainRoles(roleIds: readonly string[]): Promise<string[]> {
+    if (roleIds.length === 0) return [];
+    const global = new Set((await this.roles.list({ ids: roleIds })).filter((r) => r.domainId === null).map((r) => r.id));
+    return roleIds.filter((id) => global.has(id));
   }
 
   /** Projects on which the user has any effective role (GET /v3/auth/projects, /v3/users/{id}/projects). */
@@ -444,8 +553,10 @@ export class IdentityApi {
           }
         }
       }
+      const global = new Set(await this.#withoutDomainRoles([...new Set(expanded.map((r) => r.roleId))]));
       const seen = new Set<string>();
       rows = expanded.filter((r) => {
+        if (!global.has(r.roleId)) return false;
         const k = `${r.roleId}|${r.actorId}|${r.targetType}|${r.targetId}|${r.viaGroupId ?? ''}|${r.priorRoleId ?? ''}`;
         if (seen.has(k)) return false;
         seen.add(k);
@@ -503,9 +614,22 @@ export class IdentityApi {
 
   // ===== identity CRUD with keystone's rules ==========================================
 
-  /** Create a project; the parent must be in the same domain. */
+  /**
+   * Create a project; the parent must be in the same domain. With `isDomain` the project acts as a
+   * domain: a domain is created and shown as a project (keystone's is_domain projects).
+   */
   async createProject(input: { name: string; domainId?: string; parentId?: string | null; description?: string; enabled?: boolean; tags?: string[]; isDomain?: boolean; extra?: Record<string, unknown> }): Promise<Project> {
-    if (input.isDomain === true) throw new BadRequest('Creating a project acting as a domain is not supported.');
+    if (input.isDomain === true) {
+      if (input.domainId !== undefined || input.parentId != null) throw new BadRequest('A project acting as a domain cannot have a domain or a parent.');
+      const d = await this.domains.create({
+        name: input.name,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+        ...(input.extra !== undefined ? { extra: input.extra } : {}),
+      });
+      this.invalidate();
+      return domainAsProject(d);
+    }
     let domainId = input.domainId;
     let parentId: string | null = input.parentId ?? null;
     if (parentId !== null) {
@@ -530,18 +654,46 @@ export class IdentityApi {
     return p;
   }
 
-  /** Delete a project: refused while it has children; removes its grants and app credentials. */
+  /** A project, or a domain seen as a project; 404 when neither exists. */
+  async getProjectOrDomain(id: string): Promise<Project> {
+    const p = await this.projects.find(id);
+    if (p !== undefined) return p;
+    const d = await this.domains.find(id);
+    if (d !== undefined) return domainAsProject(d);
+    throw new NotFound(`Could not find project: ${id}.`, { id }, 'ProjectNotFound');
+  }
+
+  /** Domains seen as projects (GET /v3/projects?is_domain=true); a domain filter matches none, domains have no domain. */
+  async domainsAsProjects(filter: { name?: string; enabled?: boolean; domainId?: string }): Promise<Project[]> {
+    if (filter.domainId !== undefined) return [];
+    const domains = await this.domains.list({ ...(filter.name !== undefined ? { name: filter.name } : {}), ...(filter.enabled !== undefined ? { enabled: filter.enabled } : {}) });
+    return domains.map(domainAsProject);
+  }
+
+  /** Delete a project: refused while it has children; removes what hangs off it. A domain-project deletes the domain. */
   async deleteProject(id: string): Promise<void> {
-    await this.projects.get(id);
+    const p = await this.getProjectOrDomain(id);
+    if (p.isDomain) return this.deleteDomain(id);
     if ((await this.projects.children(id)).length > 0) throw new Forbidden(`Cannot delete project ${id}: it has subprojects.`);
-    await this.roles.deleteAssignmentsOf('target', id);
-    await this.appCreds.deleteFor('project', id);
-    await this.projects.delete(id);
+    await this.#forgetProject(id);
     await this.addRevocation({ projectId: id, issuedBefore: nowIso() });
   }
 
-  /** Update a project; disabling revokes its tokens. */
+  async #forgetProject(id: string): Promise<void> {
+    await this.roles.deleteAssignmentsOf('target', id);
+    await this.appCreds.deleteFor('project', id);
+    await this.#credentialStore.deleteFor('project', id);
+    for (const t of await this.#trustStore.idsFor('project', id)) await this.#trustStore.delete(t);
+    await this.endpointFilter.forget('project', id);
+    await this.projects.delete(id);
+  }
+
+  /** Update a project (or a domain seen as a project); disabling revokes its tokens. */
   async updateProject(id: string, input: { name?: string; description?: string; enabled?: boolean; tags?: string[]; extra?: Record<string, unknown> }): Promise<Project> {
+    if ((await this.getProjectOrDomain(id)).isDomain) {
+      const { tags: _tags, ...rest } = input;
+      return domainAsProject(await this.updateDomain(id, rest));
+    }
     const p = await this.projects.update(id, input);
     if (input.enabled === false) await this.addRevocation({ projectId: id, issuedBefore: nowIso() });
     else this.invalidate();
@@ -561,25 +713,20 @@ export class IdentityApi {
   async deleteDomain(id: string): Promise<void> {
     const d = await this.domains.get(id);
     if (d.enabled) throw new Forbidden(`Cannot delete a domain that is enabled, please disable it first.`, {}, 'ForbiddenAction');
-    for (const p of await this.projects.list({ domainId: id })) {
-      await this.roles.deleteAssignmentsOf('target', p.id);
-      await this.appCreds.deleteFor('project', p.id);
-      await this.projects.delete(p.id);
-    }
+    for (const p of await this.projects.list({ domainId: id })) await this.#forgetProject(p.id);
     for (const u of await this.users.list({ domainId: id })) await this.deleteUser(u.id);
     for (const g of await this.users.listGroups({ domainId: id })) await this.deleteGroup(g.id);
-    for (const r of await this.roles.list({ domainId: id })) await this.roles.delete(r.id);
+    for (const r of await this.roles.list({ domainId: id })) await this.deleteRole(r.id);
     await this.roles.deleteAssignmentsOf('target', id);
+    await this.domainConfigs.forgetDomain(id);
     await this.domains.delete(id);
     this.invalidate();
   }
 
-  /** Create a user in an existing domain; the default project, if given, must exist. */
+  /** Create a user in an existing domain (404 when it is missing); the default project, if given, must exist. */
   async createUser(input: { name: string; domainId?: string; password?: string | null; enabled?: boolean; defaultProjectId?: string | null; extra?: Record<string, unknown> }): Promise<User> {
     const domainId = input.domainId ?? DEFAULT_DOMAIN_ID;
-    await this.domains.get(domainId).catch(() => {
-      throw new BadRequest(`Domain ${domainId} does not exist.`);
-    });
+    await this.domains.get(domainId);
     if (input.defaultProjectId != null) await this.projects.get(input.defaultProjectId);
     return this.users.create({ ...input, domainId });
   }
@@ -601,11 +748,14 @@ export class IdentityApi {
     await this.addRevocation({ userId: id, issuedBefore: nowIso() });
   }
 
-  /** Delete a user with its grants, memberships and app credentials; its tokens die. */
+  /** Delete a user with its grants, memberships, app credentials, access rules, credentials and trusts; its tokens die. */
   async deleteUser(id: string): Promise<void> {
     await this.users.get(id);
     await this.roles.deleteAssignmentsOf('actor', id);
     await this.appCreds.deleteFor('user', id);
+    await this.accessRules.deleteForUser(id);
+    await this.#credentialStore.deleteFor('user', id);
+    for (const t of await this.#trustStore.idsFor('user', id)) await this.#trustStore.delete(t);
     await this.users.delete(id);
     await this.addRevocation({ userId: id, issuedBefore: nowIso() });
   }
@@ -617,15 +767,16 @@ export class IdentityApi {
     this.invalidate();
   }
 
-  /** Delete a role and every grant of it. */
+  /** Delete a role, every grant of it and its place in trusts. */
   async deleteRole(id: string): Promise<void> {
     await this.roles.get(id);
     await this.roles.delete(id);
+    await this.#trustStore.forgetRole(id);
     this.invalidate();
   }
 
   /** Create an application credential for the token's user on the token's project. */
-  async createAppCredential(token: ValidatedToken, userId: string, input: { name: string; secret?: string; description?: string; expires_at?: string | null; unrestricted?: boolean; roles?: Array<{ id?: string; name?: string }>; access_rules?: Array<Record<string, unknown>> }): Promise<AppCredential & { secret: string }> {
+  async createAppCredential(token: ValidatedToken, userId: string, input: { name: string; secret?: string; description?: string; expires_at?: string | null; unrestricted?: boolean; roles?: Array<{ id?: string; name?: string }>; access_rules?: AccessRuleSpec[] }): Promise<AppCredential & { secret: string }> {
     if (token.user.id !== userId) throw new Forbidden('You are not authorized to perform the requested action: identity:create_application_credential.');
     if (token.project === undefined) throw new Forbidden('Application credentials need a project-scoped token.');
     if (token.appCred !== undefined && token.appCred.restricted) throw new Forbidden('A restricted application credential cannot create another application credential.');
@@ -641,11 +792,11 @@ export class IdentityApi {
     }
     let expiresAt: string | null = null;
     if (input.expires_at != null) {
-      const t = Date.parse(input.expires_at);
-      if (Number.isNaN(t)) throw new BadRequest(`Invalid input for field 'expires_at': '${input.expires_at}' is not a 'date-time'`);
-      if (t <= Date.now()) throw new BadRequest('The expiration time of an application credential must be in the future.');
-      expiresAt = new Date(t).toISOString();
+      expiresAt = parseTimestamp(input.expires_at, 'expires_at');
+      if (timestampMs(expiresAt) <= Date.now()) throw new BadRequest('The expiration time of an application credential must be in the future.', {}, 'ValidationExpirationError');
     }
+    const accessRules = [];
+    for (const spec of input.access_rules ?? []) accessRules.push(await this.accessRules.resolve(userId, spec));
     const secret = input.secret ?? newAuditId() + newAuditId();
     const cred = await this.appCreds.create({
       name: input.name,
@@ -655,7 +806,7 @@ export class IdentityApi {
       expiresAt,
       unrestricted: input.unrestricted ?? false,
       roles,
-      accessRules: input.access_rules ?? [],
+      accessRules,
       secret,
     });
     return { ...cred, secret };
@@ -674,11 +825,12 @@ export class IdentityApi {
     return this.roles.create(input);
   }
 
-  /** Add an implied role: both roles exist, no self-implication. */
+  /** Add an implied role: both roles exist, no self-implication, and a global role cannot imply a domain-specific one. */
   async addImpliedRole(priorId: string, impliedId: string): Promise<{ prior: Role; implied: Role }> {
     const prior = await this.roles.get(priorId);
     const implied = await this.roles.get(impliedId);
-    if (priorId === impliedId) throw new Forbidden('A role cannot imply itself.');
+    if (priorId === impliedId) throw new Forbidden('A role cannot imply itself.', {}, 'InvalidImpliedRole');
+    if (prior.domainId === null && implied.domainId !== null) throw new Forbidden(`${impliedId} is not a valid implied role: Global role cannot imply a domain-specific role.`, {}, 'InvalidImpliedRole');
     await this.roles.addImplied(priorId, impliedId);
     this.invalidate();
     return { prior, implied };
@@ -686,22 +838,75 @@ export class IdentityApi {
 
   // ===== catalog =====================================================================
 
-  /** The catalog tokens carry: enabled services with their enabled endpoints, URLs substituted for the project. */
+  /**
+   * The catalog tokens carry: enabled services with their enabled endpoints, URLs substituted for
+   * the project. A project with OS-EP-FILTER associations sees only its associated endpoints.
+   */
   async catalogFor(projectId: string | undefined): Promise<CatalogEntry[]> {
     if (this.#catalogCache === undefined || this.#catalogCache.gen !== this.#generation) {
       const services = await this.catalog.listServices();
       const endpoints = await this.catalog.listEndpoints();
-      this.#catalogCache = { gen: this.#generation, entries: buildCatalog(services, endpoints) };
+      this.#catalogCache = { gen: this.#generation, entries: buildCatalog(services, endpoints), allowed: new Map() };
     }
-    return this.#catalogCache.entries
+    const cache = this.#catalogCache;
+    let allowed: Set<string> | null = null;
+    if (projectId !== undefined) {
+      if (!cache.allowed.has(projectId)) cache.allowed.set(projectId, await this.projectEndpointIds(projectId));
+      allowed = cache.allowed.get(projectId) ?? null;
+    }
+    return cache.entries
       .map((e) => ({
         ...e,
         endpoints: e.endpoints.flatMap((ep) => {
+          if (allowed !== null && !allowed.has(ep.id)) return [];
           const url = substituteUrl(ep.url, projectId);
           return url === undefined ? [] : [{ ...ep, url }];
         }),
       }))
       .filter((e) => e.endpoints.length > 0);
+  }
+
+  /** Endpoint ids a project's catalog is limited to (direct and through groups), or null when it has no associations. */
+  async projectEndpointIds(projectId: string): Promise<Set<string> | null> {
+    const direct = await this.endpointFilter.endpointIdsOfProject(projectId);
+    const groups = await this.endpointFilter.listGroups({ ids: await this.endpointFilter.groupIdsOfProject(projectId) });
+    if (direct.length === 0 && groups.length === 0) return null;
+    const ids = new Set(direct);
+    if (groups.length > 0) {
+      for (const e of await this.catalog.listEndpoints()) if (groups.some((g) => endpointMatches(e, g.filters))) ids.add(e.id);
+    }
+    return ids;
+  }
+
+  /** Delete an endpoint and its project associations. */
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.catalog.getEndpoint(id);
+    await this.endpointFilter.forget('endpoint', id);
+    await this.catalog.deleteEndpoint(id);
+    this.invalidate();
+  }
+
+  /** Delete a service with its endpoints and their project associations. */
+  async deleteService(id: string): Promise<void> {
+    await this.catalog.getService(id);
+    for (const e of await this.catalog.listEndpoints({ serviceId: id })) await this.endpointFilter.forget('endpoint', e.id);
+    await this.catalog.deleteService(id);
+    this.invalidate();
+  }
+
+  /**
+   * An endpoint given the legacy `region` attribute (not `region_id`) gets its region created when
+   * missing, for backward compatibility as keystone does.
+   */
+  async ensureLegacyRegion(regionId: string): Promise<void> {
+    if ((await this.catalog.findRegion(regionId)) !== undefined) return;
+    try {
+      await this.catalog.createRegion({ id: regionId });
+    } catch (err) {
+      // NOTE: a concurrent request may have created it; that is as good.
+      if ((await this.catalog.findRegion(regionId)) === undefined) throw err;
+    }
+    this.invalidate();
   }
 
   /** Check an endpoint's service and region exist. */
@@ -719,6 +924,11 @@ export class IdentityApi {
     await this.catalog.deleteRegion(id);
     this.invalidate();
   }
+}
+
+/** A domain as the project API shows it (is_domain: true). */
+function domainAsProject(d: Domain): Project {
+  return { id: d.id, name: d.name, domainId: d.id, parentId: null, description: d.description, enabled: d.enabled, tags: [], extra: d.extra, isDomain: true };
 }
 
 function tokenNotFound(): NotFound {

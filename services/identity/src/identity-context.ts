@@ -11,6 +11,8 @@ export interface ValidatedToken {
   readonly system: boolean;
   readonly roles: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   readonly appCred?: { readonly id: string; readonly name: string; readonly restricted: boolean };
+  /** Set when the token was issued through a trust. */
+  readonly trust?: { readonly id: string; readonly impersonation: boolean; readonly trustorUserId: string; readonly trusteeUserId: string };
 }
 
 /** True when the token carries the admin role (keystone's legacy admin_required). */

@@ -16,6 +16,13 @@ import { registerIdentityRoutes } from './api/identity-routes.js';
 import { registerRoleRoutes } from './api/role-routes.js';
 import { registerCatalogRoutes } from './api/catalog-routes.js';
 import { registerAppCredentialRoutes } from './api/app-credential-routes.js';
+import { registerAccessRuleRoutes } from './api/access-rule-routes.js';
+import { registerCredentialRoutes } from './api/credential-routes.js';
+import { registerTrustRoutes } from './api/trust-routes.js';
+import { registerOAuthConsumerRoutes } from './api/oauth-consumer-routes.js';
+import { registerPolicyRoutes } from './api/policy-routes.js';
+import { registerEndpointFilterRoutes } from './api/endpoint-filter-routes.js';
+import { registerDomainConfigRoutes } from './api/domain-config-routes.js';
 
 /** What the identity service is built from. */
 export interface IdentityServiceOptions {
@@ -76,6 +83,13 @@ export class IdentityService {
     registerRoleRoutes(app, api);
     registerCatalogRoutes(app, api);
     registerAppCredentialRoutes(app, api);
+    registerAccessRuleRoutes(app, api);
+    registerCredentialRoutes(app, api);
+    registerTrustRoutes(app, api);
+    registerOAuthConsumerRoutes(app, api);
+    registerPolicyRoutes(app, api);
+    registerEndpointFilterRoutes(app, api);
+    registerDomainConfigRoutes(app, api);
     return new IdentityService(app, api, database, tokens, tracer, log);
   }
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { queryString, type Query } from '@strata/http';
 import type { IdentityApi } from '../identity-api.js';
+import type { AccessRuleSpec } from '../objects/access-rule.js';
 import { base, callerToken, requireAdmin, schemas, selfUrl } from './route-helpers.js';
 import { appCredentialView, collection } from './identity-views.js';
 
@@ -20,7 +21,19 @@ const body = {
         expires_at: { type: ['string', 'null'] },
         roles: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } } },
         unrestricted: { type: ['boolean', 'null'] },
-        access_rules: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, method: { type: 'string' }, service: { type: 'string' }, id: { type: 'string' } } } },
+        access_rules: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              path: { type: 'string', maxLength: 225, pattern: '^/' },
+              method: { type: 'string', enum: ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT'] },
+              service: { type: 'string', minLength: 1, maxLength: 64 },
+              id: { type: 'string', minLength: 1, maxLength: 64 },
+            },
+          },
+        },
       },
     },
   },
@@ -31,7 +44,7 @@ export function registerAppCredentialRoutes(app: FastifyInstance, api: IdentityA
   app.post('/v3/users/:userId/application_credentials', { schema: { body } }, async (request, reply) => {
     const caller = await callerToken(api, request);
     const { userId } = request.params as { userId: string };
-    const a = (request.body as { application_credential: { name: string; description?: string | null; secret?: string | null; expires_at?: string | null; roles?: Array<{ id?: string; name?: string }>; unrestricted?: boolean | null; access_rules?: Array<Record<string, unknown>> } }).application_credential;
+    const a = (request.body as { application_credential: { name: string; description?: string | null; secret?: string | null; expires_at?: string | null; roles?: Array<{ id?: string; name?: string }>; unrestricted?: boolean | null; access_rules?: AccessRuleSpec[] } }).application_credential;
     const cred = await api.createAppCredential(caller, userId, {
       name: a.name,
       ...(a.secret != null ? { secret: a.secret } : {}),

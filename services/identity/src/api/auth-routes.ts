@@ -44,6 +44,7 @@ const authSchema = {
                 project: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, domain: domainRef } },
                 domain: domainRef,
                 system: { type: 'object', properties: { all: { type: 'boolean' } } },
+                'OS-TRUST:trust': { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
               },
             },
           ],
@@ -84,7 +85,6 @@ export function registerAuthRoutes(app: FastifyInstance, api: IdentityApi, trace
     const started = Date.now();
     const caller = await callerToken(api, request);
     const subjectId = subject(request.headers);
-    if (subjectId !== caller.id && !hasAnyRole(caller, ['admin', 'service'])) throw new Forbidden('You are not authorized to perform the requested action: identity:validate_token.');
     trace.record({ step: 4, component: 'keystone', kind: 'http', startedAt: started, durationMs: 0, outcome: 'ok', detail: 'validate token' });
     let token;
     try {
@@ -93,6 +93,8 @@ export function registerAuthRoutes(app: FastifyInstance, api: IdentityApi, trace
       trace.record({ step: 5, component: 'keystone', kind: 'http', startedAt: started, durationMs: Date.now() - started, outcome: 'error', detail: (err as Error).message });
       throw err;
     }
+    // keystone's service_admin_or_token_subject: admins and services validate any token, users their own.
+    if (token.user.id !== caller.user.id && !hasAnyRole(caller, ['admin', 'service'])) throw new Forbidden('You are not authorized to perform the requested action: identity:validate_token.');
     trace.record({ step: 5, component: 'keystone', kind: 'http', startedAt: started, durationMs: Date.now() - started, outcome: 'ok', detail: 'token valid' });
     const q = request.query as Query;
     const catalog = queryFlag(q, 'nocatalog') ? undefined : await api.catalogFor(token.project?.id);

@@ -127,10 +127,7 @@ export function registerCatalogRoutes(app: FastifyInstance, api: IdentityApi): v
   });
   app.delete('/v3/services/:id', async (request, reply) => {
     requireAdmin(await callerToken(api, request), 'identity:delete_service');
-    const { id } = request.params as { id: string };
-    await api.catalog.getService(id);
-    await api.catalog.deleteService(id);
-    api.invalidate();
+    await api.deleteService((request.params as { id: string }).id);
     return reply.code(204).send();
   });
 
@@ -139,6 +136,7 @@ export function registerCatalogRoutes(app: FastifyInstance, api: IdentityApi): v
     requireAdmin(await callerToken(api, request), 'identity:create_endpoint');
     const e = (request.body as { endpoint: Record<string, unknown> & { service_id: string; interface: EndpointInterface; url: string; region_id?: string | null; region?: string | null; enabled?: boolean } }).endpoint;
     const regionId = e.region_id ?? e.region ?? null;
+    if (e.region_id == null && e.region != null) await api.ensureLegacyRegion(e.region);
     await api.checkEndpointRefs(e.service_id, regionId);
     const created = await api.catalog.createEndpoint({ serviceId: e.service_id, interface: e.interface, url: e.url, regionId, enabled: e.enabled ?? true, extra: extraOf(e, ['service_id', 'interface', 'url', 'region_id', 'region', 'enabled', 'id']) });
     api.invalidate();
@@ -161,6 +159,7 @@ export function registerCatalogRoutes(app: FastifyInstance, api: IdentityApi): v
     requireAdmin(await callerToken(api, request), 'identity:update_endpoint');
     const e = (request.body as { endpoint: Record<string, unknown> & { service_id?: string; interface?: EndpointInterface; url?: string; region_id?: string | null; region?: string | null; enabled?: boolean } }).endpoint;
     const regionId = e.region_id !== undefined ? e.region_id : e.region;
+    if (e.region_id == null && e.region != null) await api.ensureLegacyRegion(e.region);
     await api.checkEndpointRefs(e.service_id, regionId);
     const updated = await api.catalog.updateEndpoint((request.params as { id: string }).id, {
       ...(e.service_id !== undefined ? { serviceId: e.service_id } : {}),
@@ -175,10 +174,7 @@ export function registerCatalogRoutes(app: FastifyInstance, api: IdentityApi): v
   });
   app.delete('/v3/endpoints/:id', async (request, reply) => {
     requireAdmin(await callerToken(api, request), 'identity:delete_endpoint');
-    const { id } = request.params as { id: string };
-    await api.catalog.getEndpoint(id);
-    await api.catalog.deleteEndpoint(id);
-    api.invalidate();
+    await api.deleteEndpoint((request.params as { id: string }).id);
     return reply.code(204).send();
   });
 }

@@ -16,7 +16,7 @@ const domainBody = (required: string[]) => ({
     domain: {
       type: 'object',
       required,
-      properties: { name: schemas.name, description: schemas.description, enabled: schemas.enabled, tags: schemas.tags, explicit_domain_id: schemas.id },
+      properties: { name: schemas.shortName, description: schemas.description, enabled: schemas.enabled, tags: schemas.tags, explicit_domain_id: schemas.id },
     },
   },
 });
@@ -29,7 +29,7 @@ const projectBody = (required: string[]) => ({
       type: 'object',
       required,
       properties: {
-        name: schemas.name,
+        name: schemas.shortName,
         description: schemas.description,
         enabled: schemas.enabled,
         domain_id: schemas.nullableId,
@@ -146,14 +146,13 @@ export function registerIdentityRoutes(app: FastifyInstance, api: IdentityApi): 
     const caller = await callerToken(api, request);
     const q = request.query as Query;
     const name = queryString(q, 'name');
-    const domainId = queryString(q, 'domain_id');
+    // NOTE: keystone lets a domain-scoped token list its own domain's projects; anyone else needs admin.
+    requireAdmin(caller, 'identity:list_projects', caller.domain !== undefined);
+    const domainId = caller.domain !== undefined && !isAdmin(caller) ? caller.domain.id : queryString(q, 'domain_id');
     const parentId = queryString(q, 'parent_id');
     const enabled = queryBool(q, 'enabled');
-    let projects = await api.projects.list({
-      ...(name !== undefined ? { name } : {}),
-      ...(domainId !== undefined ? { domainId } : {}),
-      ...(enabled !== undefined ? { enabled } : {}),
-    });
+    const filter = { ...(name !== undefined ? { name } : {}), ...(domainId !== undefined ? { domainId } : {}), ...(enabled !== undefined ? { enabled } : {}) };
+    let projects = queryBool(q, 'is_domain') === true ? await api.domainsAsProjects(filter) : await api.projects.list(filter);
     if (parentId !== undefined) projects = projects.filter((p) => (p.parentId ?? p.domainId) === parentId);
     const tags = queryString(q, 'tags');
     if (tags !== undefined) projects = projects.filter((p) => tags.split(',').every((t) => p.tags.includes(t)));
@@ -163,10 +162,6 @@ export function registerIdentityRoutes(app: FastifyInstance, api: IdentityApi): 
     if (notTags !== undefined) projects = projects.filter((p) => !notTags.split(',').every((t) => p.tags.includes(t)));
     const notTagsAny = queryString(q, 'not-tags-any');
     if (notTagsAny !== undefined) projects = projects.filter((p) => !notTagsAny.split(',').some((t) => p.tags.includes(t)));
-    if (!isAdmin(caller)) {
-      const mine = new Set((await api.projectsForUser(caller.user.id)).map((p) => p.id));
-      projects = projects.filter((p) => mine.has(p.id));
-    }
     return collection('projects', projects.map((p) => projectView(p, base(request))), selfUrl(request));
   });
 
@@ -174,7 +169,7 @@ export function registerIdentityRoutes(app: FastifyInstance, api: IdentityApi): 
     const caller = await callerToken(api, request);
     const { id } = request.params as Params;
     requireAdmin(caller, 'identity:get_project', caller.project?.id === id);
-    const project = await api.projects.get(id);
+    const project = await api.getProjectOrDomain(id);
     const body = projectView(project, base(request)) as Record<string, unknown>;
     const q = request.query as Query;
     if ('parents_as_ids' in q || 'parents_as_list' in q) {
@@ -194,10 +189,12 @@ export function registerIdentityRoutes(app: FastifyInstance, api: IdentityApi): 
     requireAdmin(await callerToken(api, request), 'identity:update_project');
     const { id } = request.params as Params;
     const p = (request.body as { project: Record<string, unknown> & { name?: string; description?: string | null; enabled?: boolean; domain_id?: string | null; parent_id?: string | null; is_domain?: boolean; tags?: string[] } }).project;
-    const current = await api.projects.get(id);
-    if (p.domain_id !== undefined && p.domain_id !== current.domainId) throw new BadRequest('Cannot change the domain of a project.');
-    if (p.parent_id !== undefined && p.parent_id !== (current.parentId ?? current.domainId)) throw new Forbidden('Cannot change the parent of a project.');
-    if (p.is_domain !== undefined && p.is_domain) throw new BadRequest('Cannot change is_domain of a project.');
+    const current = await api.getProjectOrDomain(id);
+    const currentDomain = current.isDomain ? null : current.domainId;
+    const currentParent = current.isDomain ? null : current.parentId ?? current.domainId;
+    if (p.domain_id !== undefined && p.domain_id !== currentDomain) throw new BadRequest('Cannot change the domain of a project.');
+    if (p.parent_id !== undefined && p.parent_id !== currentParent) throw new Forbidden('Cannot change the parent of a project.');
+    if (p.is_domain !== undefined && p.is_domain !== current.isDomain) throw new BadRequest('Cannot change is_domain of a project.');
     const updated = await api.updateProject(id, {
       ...(p.name !== undefined ? { name: p.name } : {}),
       ...(p.description !== undefined ? { description: p.description ?? '' } : {}),

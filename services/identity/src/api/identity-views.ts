@@ -5,8 +5,16 @@ import type { Group, User } from '../objects/user.js';
 import type { Role } from '../objects/role.js';
 import type { Endpoint, Region, Service } from '../objects/catalog.js';
 import type { AppCredential } from '../objects/app-credential.js';
+import type { AccessRule } from '../objects/access-rule.js';
+import type { Credential } from '../objects/credential.js';
+import type { Trust } from '../objects/trust.js';
+import type { OAuthConsumer } from '../objects/oauth-consumer.js';
+import type { Policy } from '../objects/policy.js';
+import type { EndpointGroup } from '../objects/endpoint-filter.js';
+import type { Ec2Credential } from '../credential-api.js';
 import type { AssignmentView, CatalogEntry } from '../identity-api.js';
 import type { ValidatedToken } from '../identity-context.js';
+import { microsUtc } from '../timestamps.js';
 
 /** Keystone's timestamp style: microseconds and a Z. */
 export function keystoneTime(iso: string): string {
@@ -22,16 +30,17 @@ export function domainView(d: Domain, base: string): object {
   return { ...d.extra, id: d.id, name: d.name, description: d.description, enabled: d.enabled, tags: [], options: {}, links: { self: `${base}/v3/domains/${d.id}` } };
 }
 
+/** A project; a domain seen as a project has no domain and no parent. */
 export function projectView(p: Project, base: string): object {
   return {
     ...p.extra,
     id: p.id,
     name: p.name,
-    domain_id: p.domainId,
-    parent_id: p.parentId ?? p.domainId,
+    domain_id: p.isDomain ? null : p.domainId,
+    parent_id: p.isDomain ? null : p.parentId ?? p.domainId,
     description: p.description,
     enabled: p.enabled,
-    is_domain: false,
+    is_domain: p.isDomain,
     tags: [...p.tags],
     options: {},
     links: { self: `${base}/v3/projects/${p.id}` },
@@ -87,6 +96,7 @@ export function endpointView(e: Endpoint, base: string): object {
   };
 }
 
+/** An application credential; expires_at is shown as keystone does, without a zone (`2018-02-27T18:30:59.000000`). */
 export function appCredentialView(a: AppCredential, base: string, secret?: string): object {
   return {
     id: a.id,
@@ -94,10 +104,10 @@ export function appCredentialView(a: AppCredential, base: string, secret?: strin
     description: a.description,
     user_id: a.userId,
     project_id: a.projectId,
-    expires_at: a.expiresAt === null ? null : keystoneTime(a.expiresAt),
+    expires_at: a.expiresAt === null ? null : microsUtc(a.expiresAt).replace(/Z$/, ''),
     unrestricted: a.unrestricted,
     roles: a.roles.map((r) => ({ id: r.id, name: r.name, domain_id: r.domain_id ?? null })),
-    access_rules: a.accessRules,
+    access_rules: a.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method })),
     ...(secret !== undefined ? { secret } : {}),
     links: { self: `${base}/v3/users/${a.userId}/application_credentials/${a.id}` },
   };
@@ -120,6 +130,9 @@ export function tokenView(t: ValidatedToken, catalog: CatalogEntry[] | undefined
   if (t.system) body.system = { all: true };
   if (t.payload.scope.kind !== 'unscoped') body.roles = t.roles.map((r) => ({ id: r.id, name: r.name }));
   if (t.appCred !== undefined) body.application_credential = { id: t.appCred.id, name: t.appCred.name, restricted: t.appCred.restricted };
+  if (t.trust !== undefined) {
+    body['OS-TRUST:trust'] = { id: t.trust.id, impersonation: t.trust.impersonation, trustee_user: { id: t.trust.trusteeUserId }, trustor_user: { id: t.trust.trustorUserId } };
+  }
   if (catalog !== undefined && t.payload.scope.kind !== 'unscoped') body.catalog = catalog;
   return { token: body };
 }
@@ -148,4 +161,61 @@ export function assignmentView(a: AssignmentView, base: string, names?: { role?:
   if (a.viaGroupId !== undefined) links.membership = `${base}/v3/groups/${a.viaGroupId}/users/${a.actorId}`;
   if (a.priorRoleId !== undefined) links.prior_role = `${base}/v3/roles/${a.priorRoleId}`;
   return { role, [a.actorType]: actor, scope, links };
+}
+
+/** An access rule of a user. */
+export function accessRuleView(r: AccessRule, base: string): object {
+  return { id: r.id, service: r.service, path: r.path, method: r.method, links: { self: `${base}/v3/users/${r.userId}/access_rules/${r.id}` } };
+}
+
+/** A credential; the blob is the string the client stored. */
+export function credentialView(c: Credential, base: string): object {
+  return { ...c.extra, id: c.id, user_id: c.userId, project_id: c.projectId, type: c.type, blob: c.blob, links: { self: `${base}/v3/credentials/${c.id}` } };
+}
+
+/** An EC2 credential as OS-EC2 shows it, addressed by its access key. */
+export function ec2CredentialView(e: Ec2Credential, base: string): object {
+  return {
+    user_id: e.userId,
+    tenant_id: e.projectId,
+    access: e.access,
+    secret: e.secret,
+    trust_id: e.trustId,
+    links: { self: `${base}/v3/users/${e.userId}/credentials/OS-EC2/${e.access}` },
+  };
+}
+
+/** A trust; `roles` (the full body) is left out of list rows, as keystone does. */
+export function trustView(t: Trust, base: string, roles?: readonly Role[]): object {
+  const self = `${base}/v3/OS-TRUST/trusts/${t.id}`;
+  return {
+    ...t.extra,
+    id: t.id,
+    trustor_user_id: t.trustorUserId,
+    trustee_user_id: t.trusteeUserId,
+    project_id: t.projectId,
+    impersonation: t.impersonation,
+    expires_at: t.expiresAt === null ? null : microsUtc(t.expiresAt),
+    remaining_uses: t.remainingUses,
+    allow_redelegation: t.allowRedelegation,
+    redelegated_trust_id: t.redelegatedTrustId,
+    redelegation_count: t.redelegationCount,
+    ...(roles !== undefined ? { roles: roles.map((r) => roleView(r, base)), roles_links: { self: `${self}/roles`, previous: null, next: null } } : {}),
+    links: { self },
+  };
+}
+
+/** An OAuth1 consumer; the secret only in the answer to its creation. */
+export function consumerView(c: OAuthConsumer, base: string, secret?: string): object {
+  return { ...c.extra, id: c.id, description: c.description, ...(secret !== undefined ? { secret } : {}), links: { self: `${base}/v3/OS-OAUTH1/consumers/${c.id}` } };
+}
+
+/** A stored policy. */
+export function policyView(p: Policy, base: string): object {
+  return { ...p.extra, id: p.id, type: p.type, blob: p.blob, links: { self: `${base}/v3/policies/${p.id}` } };
+}
+
+/** An OS-EP-FILTER endpoint group. */
+export function endpointGroupView(g: EndpointGroup, base: string): object {
+  return { id: g.id, name: g.name, description: g.description, filters: { ...g.filters }, links: { self: `${base}/v3/OS-EP-FILTER/endpoint_groups/${g.id}` } };
 }

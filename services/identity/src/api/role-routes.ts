@@ -68,6 +68,15 @@ export function registerRoleRoutes(app: FastifyInstance, api: IdentityApi): void
     const r = await api.addImpliedRole(prior, implied);
     return reply.code(201).send({ role_inference: { prior_role: roleRef(r.prior, base(request)), implies: roleRef(r.implied, base(request)) }, links: { self: selfUrl(request) } });
   });
+  // NOTE: keystone answers HEAD on an inference rule with 204, not GET's 200; Fastify needs the HEAD route before the GET.
+  app.head('/v3/roles/:prior/implies/:implied', async (request, reply) => {
+    requireAdmin(await callerToken(api, request), 'identity:check_implied_role');
+    const { prior, implied } = request.params as { prior: string; implied: string };
+    await api.roles.get(prior);
+    await api.roles.get(implied);
+    if (!(await api.roles.hasImplied(prior, implied))) throw new NotFound(`${prior} does not imply ${implied}.`, {}, 'ImpliedRoleNotFound');
+    return reply.code(204).send();
+  });
   app.get('/v3/roles/:prior/implies/:implied', async (request) => {
     requireAdmin(await callerToken(api, request), 'identity:get_implied_role');
     const { prior, implied } = request.params as { prior: string; implied: string };

@@ -36,6 +36,8 @@ export function selfUrl(request: FastifyRequest): string {
 /** JSON-schema pieces keystone uses. */
 export const schemas = {
   name: { type: 'string', minLength: 1, maxLength: 255 },
+  /** Project and domain names: at most 64 characters, not only blanks. */
+  shortName: { type: 'string', minLength: 1, maxLength: 64, pattern: '\\S' },
   id: { type: 'string', minLength: 1, maxLength: 64 },
   description: { type: ['string', 'null'] },
   enabled: { type: 'boolean' },

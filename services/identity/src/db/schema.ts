@@ -131,6 +131,81 @@ export interface CredentialTable {
   extra: string;
 }
 
+export interface TrustTable {
+  id: string;
+  trustor_user_id: string;
+  trustee_user_id: string;
+  project_id: string | null;
+  impersonation: BoolColumn;
+  /** ISO time with microseconds, or null for a trust that never expires. */
+  expires_at: string | null;
+  remaining_uses: number | null;
+  allow_redelegation: BoolColumn;
+  redelegated_trust_id: string | null;
+  redelegation_count: number | null;
+  extra: string;
+  created_at: string;
+}
+
+export interface TrustRoleTable {
+  trust_id: string;
+  role_id: string;
+}
+
+export interface OAuthConsumerTable {
+  id: string;
+  description: string;
+  secret: string;
+  extra: string;
+}
+
+export interface PolicyTable {
+  id: string;
+  type: string;
+  blob: string;
+  extra: string;
+}
+
+export interface EndpointGroupTable {
+  id: string;
+  name: string;
+  description: string;
+  /** JSON object of endpoint attributes an endpoint must match. */
+  filters: string;
+}
+
+export interface ProjectEndpointGroupTable {
+  endpoint_group_id: string;
+  project_id: string;
+}
+
+export interface ProjectEndpointTable {
+  endpoint_id: string;
+  project_id: string;
+}
+
+export interface DomainConfigOptionTable {
+  domain_id: string;
+  group_name: string;
+  option_name: string;
+  /** JSON value. */
+  value: string;
+  sensitive: BoolColumn;
+}
+
+export interface AccessRuleTable {
+  id: string;
+  user_id: string;
+  service: string;
+  path: string;
+  method: string;
+}
+
+export interface AppCredAccessRuleTable {
+  app_cred_id: string;
+  access_rule_id: string;
+}
+
 /** The identity database. */
 export interface IdentityDatabase {
   domains: DomainTable;
@@ -147,6 +222,16 @@ export interface IdentityDatabase {
   app_credentials: AppCredentialTable;
   revocation_events: RevocationEventTable;
   credentials: CredentialTable;
+  trusts: TrustTable;
+  trust_roles: TrustRoleTable;
+  oauth_consumers: OAuthConsumerTable;
+  policies: PolicyTable;
+  endpoint_groups: EndpointGroupTable;
+  project_endpoint_groups: ProjectEndpointGroupTable;
+  project_endpoints: ProjectEndpointTable;
+  domain_config_options: DomainConfigOptionTable;
+  access_rules: AccessRuleTable;
+  app_cred_access_rules: AppCredAccessRuleTable;
 }
 
 /** domain_key of a role that belongs to no domain. */

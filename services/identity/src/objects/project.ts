@@ -15,6 +15,8 @@ export interface Project {
   readonly enabled: boolean;
   readonly tags: readonly string[];
   readonly extra: Extra;
+  /** True for a domain seen through the project API (keystone's projects acting as domains). */
+  readonly isDomain: boolean;
 }
 
 /** Fields a create or update may set. */
@@ -45,6 +47,7 @@ function fromRow(r: ProjectTable): Project {
     enabled: toBool(r.enabled),
     tags: parseJsonColumn<string[]>(r.tags, []),
     extra: readExtra(r.extra),
+    isDomain: false,
   };
 }
 

@@ -22,6 +22,8 @@ export interface TokenPayload {
   /** This token's audit id first, then the audit chain id of the token it was rescoped from. */
   readonly auditIds: readonly string[];
   readonly appCredId?: string;
+  /** Set on a token issued through a trust (OS-TRUST); its scope is the trust's project. */
+  readonly trustId?: string;
 }
 
 interface Claims {
@@ -32,6 +34,7 @@ interface Claims {
   ea: string;
   a: string[];
   ac?: string;
+  tr?: string;
 }
 
 /** A url-safe random audit id, as keystone makes them (22 characters). */
@@ -61,6 +64,7 @@ export class TokenProvider {
     if (p.scope.kind === 'domain') claims.s.d = p.scope.domainId;
     if (p.scope.kind === 'system') claims.s.sys = true;
     if (p.appCredId !== undefined) claims.ac = p.appCredId;
+    if (p.trustId !== undefined) claims.tr = p.trustId;
     const expSeconds = Math.ceil(Date.parse(p.expiresAt) / 1000);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256', kid: this.#keys.primary.kid, typ: 'JWT' })
@@ -98,6 +102,7 @@ export class TokenProvider {
       expiresAt: claims.ea,
       auditIds: claims.a,
       ...(claims.ac !== undefined ? { appCredId: claims.ac } : {}),
+      ...(claims.tr !== undefined ? { trustId: claims.tr } : {}),
     };
   }
 }
