@@ -5,10 +5,11 @@ import { ConfigError, serviceDatabaseUrl } from '@strata/config';
 import { createDatabase, maskUrl, migrateToLatest } from '@strata/db';
 import { createLogger } from '@strata/log';
 import { identityMigrations, KeyRepository, tokenKeyDir } from '@strata/identity';
+import { imageMigrations } from '@strata/image';
 import { locate, loadStrataConfig } from './strata-config.js';
 import { startCloud } from './cloud.js';
 
-const MIGRATIONS = { identity: identityMigrations } as const;
+const MIGRATIONS = { identity: identityMigrations, image: imageMigrations } as const;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { commonSchema, loadConfig, type CompiledConfig } from '@strata/config';
 import { identitySchema } from '@strata/identity';
+import { imageSchema } from '@strata/image';
 
 /** Every group a strata.toml may hold. */
-export const strataSchema = { ...commonSchema, ...identitySchema } as const;
+export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema } as const;
 
 /** The compiled config of the cloud. */
 export type StrataConfig = CompiledConfig<typeof strataSchema>;

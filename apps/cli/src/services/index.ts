@@ -1,4 +1,5 @@
 /** The services the all-in-one starts after keystone, in order. Add a service by adding its module here. */
 import type { CloudService } from './cloud-service.js';
+import { imageService } from './image.js';
 
-export const CLOUD_SERVICES: readonly CloudService[] = [];
+export const CLOUD_SERVICES: readonly CloudService[] = [imageService];

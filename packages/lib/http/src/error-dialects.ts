@@ -28,8 +28,10 @@ const TITLES: Readonly<Record<number, string>> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
+  416: 'Requested Range Not Satisfiable',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   501: 'Not Implemented',
@@ -52,7 +54,8 @@ export function renderError(dialect: ErrorDialect, err: OpenStackError): object 
     case 'network':
       return { NeutronError: { type: status >= 500 ? 'HTTPInternalServerError' : err.code, message, detail: '' } };
     case 'image':
-      return { code: status, title: statusTitle(status), message };
+      // glance's bodies are WebOb's JSON error page: the code is the status line ("404 Not Found").
+      return { code: `${status} ${statusTitle(status)}`, title: statusTitle(status), message };
     case 'compute':
     case 'volume': {
       const name = FAULT_NAMES[status] ?? (dialect === 'compute' ? 'computeFault' : 'computeFault');
