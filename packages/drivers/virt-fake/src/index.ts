@@ -1,0 +1,3 @@
+/** @module @strata/virt-fake — the in-memory hypervisor driver for tests and scale runs. */
+export { FakeDriver } from './fake-driver.js';
+export type { FakeDriverConfig, FakeFailure, FakeOperation } from './fake-driver.js';
