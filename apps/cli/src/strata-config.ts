@@ -4,9 +4,10 @@ import { join, resolve } from 'node:path';
 import { commonSchema, loadConfig, type CompiledConfig } from '@strata/config';
 import { identitySchema } from '@strata/identity';
 import { imageSchema } from '@strata/image';
+import { networkSchema } from '@strata/network';
 
 /** Every group a strata.toml may hold. */
-export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema } as const;
+export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...networkSchema } as const;
 
 /** The compiled config of the cloud. */
 export type StrataConfig = CompiledConfig<typeof strataSchema>;

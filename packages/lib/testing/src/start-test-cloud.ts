@@ -37,6 +37,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   const env = {
     OS_IDENTITY__PORT: '0',
     OS_IMAGE__PORT: '0',
+    OS_NETWORK__PORT: '0',
     OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4',
     OS_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,
     ...(opts.env ?? {}),

@@ -1,0 +1,105 @@
+/** neutron in the all-in-one: neutron-server on [network] port and one neutron-agent for this host over the configured bus. */
+import { hostname } from 'node:os';
+import type { NetworkBackend } from '@strata/net';
+import { NoopNetworkBackend } from '@strata/net-fake';
+import { IdentityClient, requestJson } from '@strata/clients';
+import { createTransport } from '@strata/rpc';
+import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
+import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
+
+async function loadBackend(kind: 'noop' | 'linuxbridge'): Promise<NetworkBackend> {
+  if (kind === 'noop') return NoopNetworkBackend.create();
+  // NOTE: the linuxbridge backend is its own package and issue; load it only when it is built.
+  const name = '@strata/net-linuxbridge';
+  let mod: { LinuxBridgeNetworkBackend?: { create(): Promise<NetworkBackend> } };
+  try {
+    mod = (await import(name)) as typeof mod;
+  } catch {
+    throw new Error('[network] backend = linuxbridge: the net-linuxbridge backend is not available in this build; use backend = noop');
+  }
+  if (mod.LinuxBridgeNetworkBackend === undefined) throw new Error('[network] backend = linuxbridge: @strata/net-linuxbridge exports no LinuxBridgeNetworkBackend');
+  return mod.LinuxBridgeNetworkBackend.create();
+}
+
+type Json = Record<string, any>;
+
+/**
+ * On first start: a `public` external flat network with 172.24.4.0/24, and for the admin project a
+ * `private` network with 10.0.0.0/24 behind `router1` (gateway on public), as DevStack sets up.
+ * Each piece is made only when missing, so restarts change nothing.
+ */
+async function createDefaultNetworks(base: string, authUrl: string, token: string): Promise<void> {
+  const h = { 'x-auth-token': token };
+  const projectId = (await new IdentityClient(authUrl).validateToken(token, token)).project?.id;
+  if (projectId === undefined) return;
+  const get = async (path: string) => (await requestJson<Json>(`${base}/v2.0/${path}`, { headers: h })).body;
+  const post = async (path: string, body: unknown) => (await requestJson<Json>(`${base}/v2.0/${path}`, { method: 'POST', headers: h, body })).body;
+
+  let pub = (await get('networks?name=public&router:external=true')).networks[0] as Json | undefined;
+  pub ??= (await post('networks', { network: { name: 'public', 'router:external': true, shared: false, 'provider:network_type': 'flat', 'provider:physical_network': 'public' } })).network as Json;
+  if ((pub.subnets as string[]).length === 0) {
+    await post('subnets', { subnet: { name: 'public-subnet', network_id: pub.id, ip_version: 4, cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', enable_dhcp: false } });
+  }
+  let priv = (await get(`networks?name=private&project_id=${projectId}`)).networks[0] as Json | undefined;
+  const fresh = priv === undefined;
+  priv ??= (await post('networks', { network: { name: 'private' } })).network as Json;
+  let subnetId = (priv.subnets as string[])[0];
+  subnetId ??= ((await post('subnets', { subnet: { name: 'private-subnet', network_id: priv.id, ip_version: 4, cidr: '10.0.0.0/24' } })).subnet as Json).id as string;
+  if (fresh && (await get(`routers?name=router1&project_id=${projectId}`)).routers.length === 0) {
+    const router = (await post('routers', { router: { name: 'router1', external_gateway_info: { network_id: pub.id } } })).router as Json;
+    await requestJson(`${base}/v2.0/routers/${router.id}/add_router_interface`, { method: 'PUT', headers: h, body: { subnet_id: subnetId } });
+  }
+}
+
+/** The network service of the all-in-one. */
+export const networkService: CloudService = {
+  name: 'network',
+  async start(ctx: CloudContext): Promise<RunningService> {
+    const c = ctx.config.network;
+    // The agent's host must be the name nova-compute binds ports to: [network] host, else [compute] host, else the machine's.
+    const computeHost = (ctx.config as { compute?: { host?: string } }).compute?.host ?? '';
+    const host = agentHost(c.host !== '' ? c.host : computeHost !== '' ? computeHost : hostname());
+    const transport = await createTransport(ctx.config.messaging.transport_url);
+    const closers: Array<() => Promise<void>> = [() => transport.close()];
+    const close = async (): Promise<void> => {
+      for (const f of closers.reverse()) await f().catch((err: unknown) => ctx.logger.error({ err }, 'error while stopping the network service'));
+      closers.length = 0;
+    };
+    try {
+      const service = await NetworkService.create({
+        databaseUrl: ctx.databaseUrl('network'),
+        authUrl: ctx.authUrl,
+        logger: ctx.logger,
+        tracer: ctx.tracer,
+        transport,
+        settings: settingsFromConfig(ctx.config),
+        host,
+        tokenCacheTtlMs: ctx.config.keystone_authtoken.cache_ttl,
+        tokenTimeoutMs: ctx.config.keystone_authtoken.timeout,
+        novaTimeoutMs: c.nova_notify_timeout,
+      });
+      closers.push(() => service.close());
+      const listen = await service.listen(ctx.listenHost, c.port);
+      const url = `http://${ctx.publicHost}:${new URL(listen).port}`;
+      if (c.run_agent) {
+        const backend = await loadBackend(c.backend);
+        const agent = await NetworkAgent.create({ host, transport, backend, logger: ctx.logger, tracer: ctx.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
+        await agent.start();
+        closers.push(() => agent.close());
+        ctx.logger.info({ host, backend: backend.name }, 'neutron-agent started');
+      }
+      return {
+        url,
+        catalog: [{ type: 'network', name: 'neutron', description: 'Neutron Networking Service', urls: { public: url, internal: url, admin: url } }],
+        afterBootstrap: async (admin) => {
+          service.nova.useTokenProvider(admin.token);
+          await createDefaultNetworks(url, ctx.authUrl, await admin.token());
+        },
+        close,
+      };
+    } catch (err) {
+      await close();
+      throw err;
+    }
+  },
+};

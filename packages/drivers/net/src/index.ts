@@ -1,0 +1,21 @@
+/** @module @strata/net — the NetworkBackend interface a neutron-agent wires its host through (interface and types only). */
+export type {
+  NetworkBackend,
+  NetworkBackendCapabilities,
+  BackendCallOptions,
+  SegmentSpec,
+  NetworkSpec,
+  FixedIpSpec,
+  AddressPairSpec,
+  SecurityGroupRuleSpec,
+  PortSecuritySpec,
+  PortSpec,
+  DhcpSubnetSpec,
+  DhcpHostSpec,
+  DhcpSpec,
+  RouterPortSpec,
+  FloatingIpSpec,
+  RouterSpec,
+  RouterResult,
+  DesiredHostState,
+} from './network-backend.js';
