@@ -6,10 +6,13 @@ import { createDatabase, maskUrl, migrateToLatest } from '@strata/db';
 import { createLogger } from '@strata/log';
 import { identityMigrations, KeyRepository, tokenKeyDir } from '@strata/identity';
 import { imageMigrations } from '@strata/image';
+import { networkMigrations } from '@strata/network';
+import { blockStorageMigrations } from '@strata/block-storage';
+import { computeMigrations } from '@strata/compute';
 import { locate, loadStrataConfig } from './strata-config.js';
 import { startCloud } from './cloud.js';
 
-const MIGRATIONS = { identity: identityMigrations, image: imageMigrations } as const;
+const MIGRATIONS = { identity: identityMigrations, image: imageMigrations, network: networkMigrations, block_storage: blockStorageMigrations, compute: computeMigrations } as const;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import { commonSchema, loadConfig, type CompiledConfig } from '@strata/config';
 import { identitySchema } from '@strata/identity';
 import { imageSchema } from '@strata/image';
+import { computeSchema } from '@strata/compute';
 import { networkSchema } from '@strata/network';
+import { blockStorageSchema } from '@strata/block-storage';
 
 /** Every group a strata.toml may hold. */
-export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...networkSchema } as const;
+export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...computeSchema, ...networkSchema, ...blockStorageSchema } as const;
 
 /** The compiled config of the cloud. */
 export type StrataConfig = CompiledConfig<typeof strataSchema>;

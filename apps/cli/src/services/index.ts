@@ -1,6 +1,8 @@
 /** The services the all-in-one starts after keystone, in order. Add a service by adding its module here. */
 import type { CloudService } from './cloud-service.js';
 import { imageService } from './image.js';
+import { computeService } from './compute.js';
 import { networkService } from './network.js';
+import { blockStorageService } from './block-storage.js';
 
-export const CLOUD_SERVICES: readonly CloudService[] = [imageService, networkService];
+export const CLOUD_SERVICES: readonly CloudService[] = [imageService, networkService, blockStorageService, computeService];

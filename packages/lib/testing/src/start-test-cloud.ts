@@ -36,7 +36,9 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-cloud-'));
   const env = {
     OS_IDENTITY__PORT: '0',
+    OS_BLOCK_STORAGE__PORT: '0',
     OS_IMAGE__PORT: '0',
+    OS_COMPUTE__PORT: '0',
     OS_NETWORK__PORT: '0',
     OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4',
     OS_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -45,6 +45,8 @@ export async function testDatabases(): Promise<TestDatabase[]> {
         return {
           url: `postgresql://postgres@127.0.0.1:5432/${name}`,
           drop: async () => {
+            // NOTE: pg's Pool.end() resolves before its sockets close; let them go before a forced drop.
+            await new Promise((r) => setTimeout(r, 300));
             const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
             await c.connect();
             await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,0 +1,542 @@
+/**
+ * nova-compute: builds guests (steps 13–51) from what conductor, glance, neutron and cinder give
+ * it, runs lifecycle actions, and never touches the database (everything goes through conductor).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@strata/log';
+import type { RpcContext } from '@strata/rpc';
+import { FLOW_STEPS, type Trace, type Tracer } from '@strata/trace';
+import type { ConductorRpcClient } from '../conductor/conductor-rpc.js';
+import type { SchedulerRpcClient } from '../scheduler/scheduler-rpc.js';
+import type { BlockDeviceRequest, Instance, MutableInstanceUpdate, NetworkInfo, RequestedNetwork } from '../objects/instance.js';
+import { PowerState } from '../objects/instance.js';
+import type { InstanceActionEvent } from '../objects/instance-action.js';
+import { cachedFileOk, type ImageService } from '../clients/image-service.js';
+import type { NetworkService, PortMeta } from '../clients/network-service.js';
+import type { VolumeService } from '../clients/volume-service.js';
+import { mark, traceIdOf, traceOf } from '../trace-steps.js';
+import type { BuildAndRunArgs, ComputeRpc, ExternalEvent, PowerAction } from './compute-rpc.js';
+import type { GuestSpec, Hypervisor } from './hypervisor.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+/** What a compute host is built from. */
+export interface ComputeManagerOptions {
+  readonly host: string;
+  readonly hypervisor: Hypervisor;
+  readonly conductor: ConductorRpcClient;
+  readonly scheduler: SchedulerRpcClient;
+  readonly images: ImageService;
+  readonly networks: NetworkService;
+  readonly volumes: VolumeService;
+  readonly tracer: Tracer;
+  readonly logger: Logger;
+  /** Per-host image cache directory; null keeps no image data (metadata only). */
+  readonly imageCacheDir: string | null;
+  readonly maxAttempts: number;
+  readonly vifPluggingTimeoutMs: number;
+}
+
+/** A build failure at a FLOW.md step. */
+class BuildStepError extends Error {
+  readonly step: number;
+  constructor(step: number, cause: unknown) {
+    super(`step ${step} (${FLOW_STEPS[step - 1]?.title ?? ''}): ${(cause as Error).message ?? String(cause)}`, { cause });
+    this.step = step;
+  }
+}
+
+async function atStep<T>(step: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BuildStepError) throw err;
+    throw new BuildStepError(step, err);
+  }
+}
+
+const ACTION_STATES: Readonly<Record<string, { vmState: Instance['vmState']; powerState: number; event: string }>> = {
+  stop: { vmState: 'stopped', powerState: PowerState.SHUTDOWN, event: 'compute_stop_instance' },
+  start: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_start_instance' },
+  reboot_soft: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' },
+  reboot_hard: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_reboot_instance' },
+  pause: { vmState: 'paused', powerState: PowerState.PAUSED, event: 'compute_pause_instance' },
+  unpause: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unpause_instance' },
+  suspend: { vmState: 'suspended', powerState: PowerState.SUSPENDED, event: 'compute_suspend_instance' },
+  resume: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_resume_instance' },
+  shelve: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
+  unshelve: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' },
+  rebuild: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_rebuild_instance' },
+  resize: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
+  confirm_resize: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_confirm_resize' },
+  revert_resize: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_revert_resize' },
+  rescue: { vmState: 'rescued', powerState: PowerState.RUNNING, event: 'compute_rescue_instance' },
+  unrescue: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unrescue_instance' },
+};
+
+/** The server side of the compute RPC API on one host. */
+export class ComputeManager implements ComputeRpc {
+  readonly #o: ComputeManagerOptions;
+  readonly #locks = new KeyedMutex();
+  readonly #imageFetches = new Map<string, Promise<string>>();
+  /** Events that arrived, by instance, so a waiter registered late still sees them. */
+  readonly #events = new Map<string, Set<string>>();
+  readonly #waiters = new Map<string, () => void>();
+
+  constructor(options: ComputeManagerOptions) {
+    this.#o = options;
+  }
+
+  get host(): string {
+    return this.#o.host;
+  }
+
+  async buildAndRunInstance(ctx: RpcContext, args: BuildAndRunArgs): Promise<void> {
+    const trace = traceOf(this.#o.tracer, ctx);
+    mark(trace, 13, 'nova-compute', 'rpc', `build received on ${this.#o.host}`);
+    await this.#locks.run(args.instanceId, () => this.#build(ctx, trace, args));
+  }
+
+  async #build(ctx: RpcContext, trace: Trace, args: BuildAndRunArgs): Promise<void> {
+    const started = new Date().toISOString();
+    const token = args.authToken;
+    const rid = ctx.globalRequestId;
+    const made = { ports: [] as NetworkInfo[], volumes: [] as string[], attachments: [] as string[], spawned: false };
+    let instance: Instance;
+    try {
+      instance = await atStep(14, () => trace.step(14, 'nova-compute', 'rpc', () => this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId }), 'asked conductor for the server and flavor'));
+    } catch (err) {
+      this.#o.logger.warn({ err, instanceId: args.instanceId }, 'build: instance vanished');
+      return;
+    }
+    mark(trace, 19, 'nova-compute', 'rpc', `needs ${instance.flavor.vcpus} vCPU, ${instance.flavor.memoryMb} MB, ${instance.flavor.rootGb} GB`);
+    if (instance.taskState === 'deleting') return;
+    try {
+      await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { taskState: 'spawning' }, expectedTaskState: ['scheduling', 'unshelving', null] });
+      const image = await this.#fetchImage(trace, token, rid, instance);
+      const imagePath = image?.path ?? null;
+      const ports = await this.#allocateNetworks(trace, token, rid, instance, made);
+      const volumes = await this.#prepareVolumes(ctx, trace, token, rid, instance, made);
+      const spec: GuestSpec = {
+        instanceId: instance.id,
+        name: instance.hostname,
+        vcpus: instance.flavor.vcpus,
+        memoryMb: instance.flavor.memoryMb,
+        rootGb: instance.flavor.rootGb,
+        imagePath,
+        imageId: instance.imageRef === '' ? null : instance.imageRef,
+        imageFormat: image?.format ?? 'qcow2',
+        ephemeralGb: instance.flavor.ephemeralGb,
+        swapMb: instance.flavor.swap,
+        extraSpecs: instance.flavor.extraSpecs,
+        ports: ports.map((p) => ({ portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.map((i) => i.address) })),
+        volumes,
+        userData: instance.userData,
+        metadata: instance.metadata,
+        keyData: instance.keyData,
+      };
+      await atStep(51, () => trace.step(51, 'nova-compute', 'rpc', () => this.#o.hypervisor.spawn(spec), `guest spawned on ${this.#o.host}`));
+      made.spawned = true;
+      await this.#o.conductor.instanceUpdate(ctx, {
+        instanceId: instance.id,
+        changes: { vmState: 'active', taskState: null, powerState: PowerState.RUNNING, launchedAt: new Date().toISOString(), networkInfo: ports, rootDeviceName: '/dev/vda', fault: null },
+        expectedTaskState: ['spawning'],
+      });
+      await this.#recordEvents(ctx, trace, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Success', traceback: null, host: this.#o.host, details: null }], true);
+      this.#o.logger.info({ instanceId: instance.id, host: this.#o.host, requestId: ctx.requestId }, 'spawned instance');
+    } catch (err) {
+      await this.#cleanupBuild(token, rid, instance, made);
+      const step = err instanceof BuildStepError ? err.step : 0;
+      const message = (err as Error).message;
+      const deleting = (err as { code?: string }).code === 'UnexpectedTaskState';
+      if (deleting) {
+        // NOTE: the server was deleted while building; terminateInstance (queued behind this lock) finishes the job.
+        return;
+      }
+      const reschedule = step === 51 && args.attempt < this.#o.maxAttempts;
+      this.#o.logger.warn({ instanceId: instance.id, host: this.#o.host, step, err, reschedule }, 'build failed');
+      await this.#o.conductor.instanceBuildFailed(ctx, {
+        instanceId: instance.id,
+        host: this.#o.host,
+        fault: reschedule ? null : { code: 500, message: `Build of instance ${instance.id} aborted: ${message}`, details: message },
+      });
+      await this.#recordEvents(ctx, trace, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Error', traceback: message, host: this.#o.host, details: null }], !reschedule);
+      if (reschedule) {
+        await this.#o.scheduler.buildInstances(ctx, { instanceIds: [instance.id], spec: args.spec, attempt: args.attempt + 1, excludedHosts: args.triedHosts, authToken: token, lastFailure: message });
+      }
+    } finally {
+      this.#events.delete(instance.id);
+    }
+  }
+
+  /** Steps 20–27: the image's metadata, then its data into the host's cache (once per image, verified). */
+  async #fetchImage(trace: Trace, token: string, rid: string | undefined, instance: Instance): Promise<{ path: string | null; format: 'qcow2' | 'raw' } | null> {
+    if (instance.imageRef === '') return null;
+    if (!(await this.#o.images.available(token))) return null;
+    const image = await atStep(20, () =>
+      trace.step(20, 'nova-compute', 'http', async () => {
+        const m = await this.#o.images.find(token, instance.imageRef, rid);
+        if (m === undefined) throw new Error(`Image ${instance.imageRef} could not be found.`);
+        if (m.status !== 'active') throw new Error(`Image ${instance.imageRef} is not active.`);
+        return m;
+      }, `GET /v2/images/${instance.imageRef}`),
+    );
+    const format = image.diskFormat === 'raw' ? 'raw' : 'qcow2';
+    const dir = this.#o.imageCacheDir;
+    if (dir === null || image.size === null || image.size === 0) {
+      mark(trace, 27, 'nova-compute', 'http', 'image metadata ready (no data to cache)');
+      return { path: null, format };
+    }
+    const path = join(dir, image.id);
+    const cached = await atStep(27, () =>
+      trace.step(27, 'nova-compute', 'http', async () => {
+        if (await cachedFileOk(path, image.size)) return path;
+        let p = this.#imageFetches.get(image.id);
+        if (p === undefined) {
+          p = this.#o.images.download(token, image, path, rid).then(() => path);
+          this.#imageFetches.set(image.id, p);
+          void p.finally(() => this.#imageFetches.delete(image.id)).catch(() => undefined);
+        }
+        return p;
+      }, `image ${image.id} in the host cache`),
+    );
+    return { path: cached, format };
+  }
+
+  /** Steps 28–38: create (or bind) and wait for each port; returns the network info. */
+  async #allocateNetworks(trace: Trace, token: string, rid: string | undefined, instance: Instance, made: { ports: NetworkInfo[] }): Promise<NetworkInfo[]> {
+    if (instance.networkInfo.length > 0) {
+      // NOTE: an unshelve keeps its ports: bind them to this host again.
+      const out: NetworkInfo[] = [];
+      for (const p of instance.networkInfo) out.push({ ...(await this.#plugPort(trace, token, rid, instance, { portId: p.portId, networkId: p.networkId }, { ports: [] })), created: p.created });
+      return out;
+    }
+    const requested = instance.requestedNetworks;
+    if (requested === 'none' || requested === 'auto' || requested.length === 0) return [];
+    const out: NetworkInfo[] = [];
+    for (const req of requested) out.push(await this.#plugPort(trace, token, rid, instance, req, made));
+    return out;
+  }
+
+  async #plugPort(trace: Trace | undefined, token: string, rid: string | undefined, instance: Instance, req: RequestedNetwork, made: { ports: NetworkInfo[] }): Promise<NetworkInfo> {
+    const started = Date.now();
+    const port: PortMeta = await atStep(28, async () => {
+      const run = async (): Promise<PortMeta> => {
+        if (req.portId !== undefined) return this.#o.networks.bindPort(token, req.portId, instance.id, this.#o.host, rid);
+        if (req.networkId === undefined) throw new Error('a requested network has neither a network nor a port');
+        return this.#o.networks.createPort(token, { networkId: req.networkId, instanceId: instance.id, host: this.#o.host, projectId: instance.projectId, ...(req.fixedIp !== undefined ? { fixedIp: req.fixedIp } : {}) }, rid);
+      };
+      return trace === undefined ? run() : trace.step(28, 'nova-compute', 'http', run, req.portId !== undefined ? `PUT /v2.0/ports/${req.portId}` : `POST /v2.0/ports on ${req.networkId}`);
+    });
+    const network = await this.#o.networks.getNetwork(token, port.networkId, rid);
+    const info: NetworkInfo = {
+      portId: port.id,
+      networkId: port.networkId,
+      networkName: network?.name ?? port.networkId,
+      macAddress: port.macAddress,
+      ips: port.fixedIps.map((i) => ({ address: i.ipAddress, version: i.ipAddress.includes(':') ? 6 : 4, type: 'fixed' as const })),
+      created: req.portId === undefined,
+      ...(req.tag !== undefined ? { tag: req.tag } : {}),
+    };
+    made.ports.push(info);
+    await atStep(38, async () => {
+      if (port.status !== 'ACTIVE' && this.#o.vifPluggingTimeoutMs > 0) await this.#waitForEvent(instance.id, `network-vif-plugged:${port.id}`, this.#o.vifPluggingTimeoutMs, port.id);
+    });
+    trace?.record({ step: 38, component: 'nova-compute', kind: 'http', startedAt: started, durationMs: Date.now() - started, outcome: 'ok', detail: `port ${port.id} ready (${info.ips.map((i) => i.address).join(', ') || 'no IP'})` });
+    return info;
+  }
+
+  #waitForEvent(instanceId: string, key: string, timeoutMs: number, portId: string): Promise<void> {
+    if (this.#events.get(instanceId)?.has(key) === true) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const wkey = `${instanceId}/${key}`;
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wkey);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for network-vif-plugged for port ${portId}`));
+      }, timeoutMs);
+      this.#waiters.set(wkey, () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wkey);
+        resolve();
+      });
+    });
+  }
+
+  /** Steps 39–50: volumes (existing, blank or from an image) and their attachments. */
+  async #prepareVolumes(ctx: RpcContext, trace: Trace, token: string, rid: string | undefined, instance: Instance, made: { volumes: string[]; attachments: string[] }): Promise<GuestSpec['volumes'][number][]> {
+    const bdms = instance.blockDevices.filter((b) => b.destinationType === 'volume');
+    const out: GuestSpec['volumes'][number][] = [];
+    let letter = 0;
+    const sorted = [...bdms].sort((a, b) => (a.bootIndex ?? 99) - (b.bootIndex ?? 99));
+    if (!sorted.some((b) => b.bootIndex === 0)) letter = 1;
+    for (const bdm of sorted) {
+      const device = bdm.deviceName ?? `/dev/vd${String.fromCharCode(97 + letter)}`;
+      letter++;
+      const started = Date.now();
+      const volumeId = await atStep(39, () => trace.step(39, 'nova-compute', 'http', () => this.#volumeFor(token, rid, instance, bdm, made), `volume for ${device}`));
+      const attached = await atStep(50, () => this.#o.volumes.attach(token, instance.projectId, volumeId, instance.id, this.#o.host, rid));
+      made.attachments.push(attached.attachmentId);
+      await this.#o.conductor.attachmentCreate(ctx, { instanceId: instance.id, volumeId, device, tag: bdm.tag ?? null, deleteOnTermination: bdm.deleteOnTermination, attachmentId: attached.attachmentId });
+      trace.record({ step: 50, component: 'nova-compute', kind: 'http', startedAt: started, durationMs: Date.now() - started, outcome: 'ok', detail: `volume ${volumeId} attached as ${device}` });
+      out.push({ volumeId, device, bootIndex: bdm.bootIndex, connection: attached.connection });
+    }
+    return out;
+  }
+
+  async #volumeFor(token: string, rid: string | undefined, instance: Instance, bdm: BlockDeviceRequest, made: { volumes: string[] }): Promise<string> {
+    if (bdm.sourceType === 'volume') {
+      if (bdm.uuid === undefined) throw new Error('a volume block device needs a uuid');
+      return bdm.uuid;
+    }
+    if (bdm.sourceType === 'snapshot') throw new Error('volumes from snapshots are not supported');
+    const size = bdm.volumeSize ?? instance.flavor.rootGb;
+    const v = await this.#o.volumes.createAndWait(
+      token,
+      instance.projectId,
+      { size: Math.max(1, size), name: '', ...(bdm.sourceType === 'image' && bdm.uuid !== undefined ? { imageRef: bdm.uuid } : {}), ...(bdm.volumeType !== undefined ? { volumeType: bdm.volumeType } : {}) },
+      300_000,
+      rid,
+    );
+    made.volumes.push(v.id);
+    return v.id;
+  }
+
+  async #cleanupBuild(token: string, rid: string | undefined, instance: Instance, made: { ports: NetworkInfo[]; volumes: string[]; attachments: string[]; spawned: boolean }): Promise<void> {
+    const quiet = async (fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.#o.logger.warn({ err, instanceId: instance.id }, 'cleanup after a failed build');
+      }
+    };
+    await quiet(() => this.#o.hypervisor.destroy(instance.id));
+    for (const a of made.attachments) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a, rid));
+    for (const v of made.volumes) await quiet(() => this.#o.volumes.delete(token, instance.projectId, v, rid));
+    for (const p of made.ports) await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+  }
+
+  async #recordEvents(ctx: RpcContext, trace: Trace, instanceId: string, extra: InstanceActionEvent[], finish: boolean): Promise<void> {
+    // NOTE: the flow steps become events of the create action, so `server event show` tells the story.
+    const steps: InstanceActionEvent[] = this.#o.tracer.read(trace.id).map((e) => ({
+      event: `flow_step_${String(e.step).padStart(2, '0')}_${e.component}`,
+      startTime: new Date(e.startedAt).toISOString(),
+      finishTime: new Date(e.startedAt + e.durationMs).toISOString(),
+      result: e.outcome === 'ok' ? 'Success' : 'Error',
+      traceback: e.outcome === 'error' ? (e.detail ?? null) : null,
+      host: e.component.startsWith('nova-compute') ? this.#o.host : null,
+      details: e.detail ?? null,
+    }));
+    await this.#o.conductor.recordActionEvents(ctx, { instanceId, requestId: ctx.requestId, events: [...steps, ...extra], finish }).catch((err: unknown) => this.#o.logger.warn({ err, instanceId }, 'could not record action events'));
+    void traceIdOf;
+  }
+
+  async terminateInstance(ctx: RpcContext, args: { instanceId: string; authToken: string }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const token = args.authToken;
+      const rid = ctx.globalRequestId;
+      let instance: Instance;
+      try {
+        instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      } catch {
+        return;
+      }
+      const quiet = async (fn: () => Promise<unknown>): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          this.#o.logger.warn({ err, instanceId: instance.id }, 'terminate: cleanup step failed');
+        }
+      };
+      await quiet(() => this.#o.hypervisor.destroy(instance.id));
+      for (const p of instance.networkInfo) await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+      const attachments = await this.#o.conductor.attachmentList(ctx, { instanceId: instance.id }).catch(() => []);
+      for (const a of attachments) {
+        if (a.attachmentId !== null) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a.attachmentId as string, rid));
+        if (a.deleteOnTermination) await quiet(() => this.#o.volumes.delete(token, instance.projectId, a.volumeId, rid));
+      }
+      await this.#o.conductor.instanceDestroy(ctx, { instanceId: instance.id });
+    });
+  }
+
+  async runAction(ctx: RpcContext, args: { instanceId: string; action: PowerAction; authToken: string; extra?: Record<string, unknown> }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const started = new Date().toISOString();
+      const target = ACTION_STATES[args.action];
+      if (target === undefined) return;
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      const hv = this.#o.hypervisor;
+      const changes: MutableInstanceUpdate = { vmState: target.vmState, powerState: target.powerState, taskState: null };
+      let error: Error | undefined;
+      try {
+        switch (args.action) {
+          case 'stop':
+            await hv.powerOff(instance.id);
+            break;
+          case 'shelve': {
+            // NOTE: shelved_offload_time = 0, as nova's default: the guest leaves the host at once.
+            if (instance.powerState !== PowerState.SHUTDOWN) await hv.powerOff(instance.id);
+            if (typeof args.extra?.imageId === 'string') await this.#uploadSnapshot(args.authToken, ctx.globalRequestId, instance, args.extra.imageId).catch((err: unknown) => this.#o.logger.warn({ err }, 'shelve snapshot upload failed'));
+            await hv.destroy(instance.id);
+            for (const p of instance.networkInfo) await this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId).catch(() => undefined);
+            await this.#o.conductor.instanceOffload(ctx, { instanceId: instance.id });
+            await this.#o.conductor.recordActionEvents(ctx, { instanceId: instance.id, requestId: ctx.requestId, events: [{ event: target.event, startTime: started, finishTime: new Date().toISOString(), result: 'Success', traceback: null, host: this.#o.host, details: null }], finish: true });
+            return;
+          }
+          case 'start':
+          case 'unshelve':
+            await hv.powerOn(instance.id);
+            break;
+          case 'rescue':
+          case 'unrescue':
+            await hv.reboot(instance.id, 'HARD');
+            break;
+          case 'reboot_soft':
+            await hv.reboot(instance.id, 'SOFT');
+            break;
+          case 'reboot_hard':
+            await hv.reboot(instance.id, 'HARD');
+            break;
+          case 'pause':
+            await hv.pause(instance.id);
+            break;
+          case 'unpause':
+            await hv.unpause(instance.id);
+            break;
+          case 'suspend':
+            await hv.suspend(instance.id);
+            break;
+          case 'resume':
+            await hv.resume(instance.id);
+            break;
+          case 'rebuild': {
+            if (instance.vmState === 'stopped') Object.assign(changes, { vmState: 'stopped', powerState: PowerState.SHUTDOWN });
+            await hv.destroy(instance.id);
+            const imageRef = typeof args.extra?.imageRef === 'string' ? args.extra.imageRef : instance.imageRef;
+            const image = await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
+            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: instance.networkInfo.map((p) => ({ portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.map((i) => i.address) })), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData });
+            changes.launchedAt = new Date().toISOString();
+            if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
+            break;
+          }
+          case 'resize':
+            if (instance.vmState === 'active') {
+              await hv.powerOff(instance.id);
+              await hv.powerOn(instance.id);
+            }
+            if (instance.newFlavor !== null) Object.assign(changes, { oldFlavor: instance.flavor, flavor: instance.newFlavor, newFlavor: null });
+            break;
+          case 'confirm_resize':
+            Object.assign(changes, { oldFlavor: null, newFlavor: null });
+            break;
+          case 'revert_resize':
+            if (instance.oldFlavor !== null) Object.assign(changes, { flavor: instance.oldFlavor, oldFlavor: null, newFlavor: null });
+            break;
+        }
+        if (args.action === 'resize' || args.action === 'revert_resize' || args.action === 'confirm_resize') {
+          if (instance.vmState === 'stopped' && args.action !== 'resize') changes.vmState = 'stopped';
+        }
+      } catch (err) {
+        error = err as Error;
+        Object.assign(changes, { vmState: instance.vmState, powerState: instance.powerState, taskState: null });
+      }
+      await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes });
+      await this.#o.conductor.recordActionEvents(ctx, {
+        instanceId: instance.id,
+        requestId: ctx.requestId,
+        events: [{ event: target.event, startTime: started, finishTime: new Date().toISOString(), result: error === undefined ? 'Success' : 'Error', traceback: error?.message ?? null, host: this.#o.host, details: null }],
+        finish: true,
+      });
+    });
+  }
+
+  async getConsoleOutput(_ctx: RpcContext, args: { instanceId: string; length: number | null }): Promise<string> {
+    const text = await this.#o.hypervisor.consoleOutput(args.instanceId).catch(() => '');
+    // NOTE: nova's tail: the last `length` pieces of the text split on newlines.
+    if (args.length === null) return text;
+    return args.length === 0 ? '' : text.split('\n').slice(-args.length).join('\n');
+  }
+
+  async #uploadSnapshot(token: string, rid: string | undefined, instance: Instance, imageId: string): Promise<void> {
+    let data = Buffer.from(`strata fake snapshot of ${instance.id}\n`);
+    if (this.#o.imageCacheDir !== null && instance.imageRef !== '') data = await readFile(join(this.#o.imageCacheDir, instance.imageRef)).catch(() => data);
+    await this.#o.images.upload(token, imageId, data, rid);
+  }
+
+  async snapshotInstance(ctx: RpcContext, args: { instanceId: string; imageId: string; authToken: string }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      let data = Buffer.from(`strata fake snapshot of ${instance.id}\n`);
+      if (this.#o.imageCacheDir !== null && instance.imageRef !== '') data = await readFile(join(this.#o.imageCacheDir, instance.imageRef)).catch(() => data);
+      let result = 'Success';
+      try {
+        await this.#o.images.upload(args.authToken, args.imageId, data, ctx.globalRequestId);
+      } catch (err) {
+        result = 'Error';
+        this.#o.logger.warn({ err, instanceId: instance.id }, 'snapshot upload failed');
+      }
+      await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { taskState: null } });
+      await this.#o.conductor.recordActionEvents(ctx, { instanceId: instance.id, requestId: ctx.requestId, events: [{ event: 'compute_snapshot_instance', startTime: new Date().toISOString(), finishTime: new Date().toISOString(), result, traceback: null, host: this.#o.host, details: null }], finish: true });
+    });
+  }
+
+  async attachVolume(ctx: RpcContext, args: { instanceId: string; volumeId: string; device: string; tag: string | null; deleteOnTermination: boolean; authToken: string }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      const attached = await this.#o.volumes.attach(args.authToken, instance.projectId, args.volumeId, instance.id, this.#o.host, ctx.globalRequestId);
+      try {
+        await this.#o.hypervisor.attachVolume(instance.id, { volumeId: args.volumeId, device: args.device, bootIndex: null, connection: attached.connection });
+      } catch (err) {
+        await this.#o.volumes.detach(args.authToken, instance.projectId, attached.attachmentId, ctx.globalRequestId).catch(() => undefined);
+        throw err;
+      }
+      await this.#o.conductor.attachmentCreate(ctx, { instanceId: instance.id, volumeId: args.volumeId, device: args.device, tag: args.tag, deleteOnTermination: args.deleteOnTermination, attachmentId: attached.attachmentId });
+    });
+  }
+
+  async detachVolume(ctx: RpcContext, args: { instanceId: string; volumeId: string; authToken: string }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      const a = (await this.#o.conductor.attachmentList(ctx, { instanceId: instance.id })).find((x) => x.volumeId === args.volumeId);
+      await this.#o.hypervisor.detachVolume(instance.id, args.volumeId, a?.device ?? '').catch(() => undefined);
+      if (a?.attachmentId != null) await this.#o.volumes.detach(args.authToken, instance.projectId, a.attachmentId, ctx.globalRequestId).catch((err: unknown) => this.#o.logger.warn({ err }, 'detach failed'));
+      await this.#o.conductor.attachmentDelete(ctx, { instanceId: instance.id, volumeId: args.volumeId });
+    });
+  }
+
+  async attachInterface(ctx: RpcContext, args: { instanceId: string; networkId: string | null; portId: string | null; fixedIp: string | null; authToken: string }): Promise<{ portId: string }> {
+    return this.#locks.run(args.instanceId, async () => {
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      const made = { ports: [] as NetworkInfo[] };
+      const req: RequestedNetwork = { ...(args.networkId !== null ? { networkId: args.networkId } : {}), ...(args.portId !== null ? { portId: args.portId } : {}), ...(args.fixedIp !== null ? { fixedIp: args.fixedIp } : {}) };
+      const info = await this.#plugPort(undefined, args.authToken, ctx.globalRequestId, instance, req, made);
+      await this.#o.hypervisor.attachInterface(instance.id, { portId: info.portId, macAddress: info.macAddress, networkId: info.networkId, ips: info.ips.map((i) => i.address) });
+      await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { networkInfo: [...instance.networkInfo, info] } });
+      return { portId: info.portId };
+    });
+  }
+
+  async detachInterface(ctx: RpcContext, args: { instanceId: string; portId: string; authToken: string }): Promise<void> {
+    await this.#locks.run(args.instanceId, async () => {
+      const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
+      const p = instance.networkInfo.find((x) => x.portId === args.portId);
+      await this.#o.hypervisor.detachInterface(instance.id, args.portId).catch(() => undefined);
+      if (p !== undefined) await (p.created ? this.#o.networks.deletePort(args.authToken, p.portId, ctx.globalRequestId) : this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId));
+      await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { networkInfo: instance.networkInfo.filter((x) => x.portId !== args.portId) } });
+    });
+  }
+
+  async externalInstanceEvent(_ctx: RpcContext, args: { instanceId: string; events: ExternalEvent[] }): Promise<void> {
+    for (const e of args.events) {
+      const key = `${e.name}:${e.tag ?? ''}`;
+      let seen = this.#events.get(args.instanceId);
+      if (seen === undefined) {
+        seen = new Set();
+        this.#events.set(args.instanceId, seen);
+        // NOTE: forget early events after a while, so events for builds that never wait do not pile up.
+        setTimeout(() => this.#events.delete(args.instanceId), 600_000).unref();
+      }
+      seen.add(key);
+      this.#waiters.get(`${args.instanceId}/${key}`)?.();
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { silentLogger } from '@strata/log';
+import { startTestCloud, type TestCloud } from '@strata/testing';
+import { ComputeService } from './compute-service.js';
+import { InMemoryHypervisor } from './agent/in-memory-hypervisor.js';
+import type { QuotaLimits } from './objects/quota.js';
+
+const quotas: QuotaLimits = { instances: 10, cores: 20, ram: 51200, key_pairs: 100, metadata_items: 128, server_groups: 10, server_group_members: 10, injected_files: 5, injected_file_content_bytes: 10240, injected_file_path_bytes: 255, fixed_ips: -1, floating_ips: 10, security_groups: 10, security_group_rules: 20 };
+
+/** Two hosts in one nova (its own DB and bus), a real keystone, no other services in its catalog. */
+describe('nova with two hosts: reschedule, host down', () => {
+  let tc: TestCloud;
+  let nova: ComputeService;
+  let token: string;
+
+  const call = async (method: string, url: string, payload?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await nova.app.inject({ method: method as 'GET', url: `/v2.1${url}`, headers: { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
+  };
+  const waitFor = async (id: string, statuses: string[]): Promise<any> => {
+    for (let n = 0; n < 400; n++) {
+      const r = await call('GET', `/servers/${id}`);
+      if (statuses.includes(r.body.server.status)) return r.body.server;
+      await sleep(10);
+    }
+    throw new Error('timeout');
+  };
+
+  before(async () => {
+    tc = await startTestCloud();
+    token = await tc.adminToken();
+    const dir = mkdtempSync(join(tmpdir(), 'strata-nova-2h-'));
+    nova = await ComputeService.create({
+      databaseUrl: `sqlite://${join(dir, 'compute.sqlite')}`,
+      authUrl: tc.authUrl,
+      transportUrl: `memory://reschedule-${process.pid}`,
+      logger: silentLogger(),
+      settings: { defaultAvailabilityZone: 'nova', cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, reportIntervalMs: 100, serviceDownTimeMs: 1000, maxAttempts: 3, vifPluggingTimeoutMs: 0, quotas, fakeResources: { vcpus: 8, memoryMb: 8192, localGb: 100 } },
+      computeHosts: [
+        // The broken host has more free RAM, so the RAM weigher tries it first.
+        { host: 'broken', hypervisor: new InMemoryHypervisor({ vcpus: 8, memoryMb: 65536, localGb: 100, failSpawnFor: /./ }) },
+        { host: 'good', hypervisor: new InMemoryHypervisor({ vcpus: 8, memoryMb: 8192, localGb: 100 }) },
+      ],
+      controllerHost: 'controller',
+      stateDir: null,
+      catalogOverrides: { image: null, network: null, 'block-storage': null, volumev3: null, volume: null },
+    });
+    await nova.api.flavors.create({ id: '1', name: 'm1.tiny', memoryMb: 512, vcpus: 1, rootGb: 1, ephemeralGb: 0, swap: 0, rxtxFactor: 1, isPublic: true, description: null });
+  });
+  after(async () => {
+    await nova?.close();
+    await tc?.close();
+  });
+
+  test('a spawn failure is cleaned up and rescheduled onto the other host', async () => {
+    const c = await call('POST', '/servers', { server: { name: 'resched', imageRef: '00000000-0000-4000-8000-000000000001', flavorRef: '1', networks: 'none' } });
+    assert.equal(c.status, 202);
+    const s = await waitFor(c.body.server.id, ['ACTIVE', 'ERROR']);
+    assert.equal(s.status, 'ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], 'good');
+    const broken = (await nova.api.services.getNodeByHost('broken'));
+    assert.equal(broken.runningVms, 0, 'the claim on the failed host was released');
+    const actions = await call('GET', `/servers/${s.id}/os-instance-actions`);
+    const detail = await call('GET', `/servers/${s.id}/os-instance-actions/${actions.body.instanceActions[0].request_id}`);
+    const builds = detail.body.instanceAction.events.filter((e: any) => e.event === 'compute_build_and_run_instance').map((e: any) => e.result);
+    assert.deepEqual(builds.sort(), ['Error', 'Success']);
+  });
+
+  test('a host that stops reporting goes down and is not scheduled to', async () => {
+    await nova.stopComputeHost('good');
+    await sleep(1200);
+    const services = await call('GET', '/os-services?binary=nova-compute');
+    const good = services.body.services.find((x: any) => x.host === 'good');
+    assert.equal(good.state, 'down');
+    const c = await call('POST', '/servers', { server: { name: 'nowhere', imageRef: '00000000-0000-4000-8000-000000000001', flavorRef: '1', networks: 'none' } });
+    const s = await waitFor(c.body.server.id, ['ACTIVE', 'ERROR']);
+    assert.equal(s.status, 'ERROR');
+    assert.match(s.fault.details, /Exceeded maximum number of retries|ComputeFilter rejected 1/);
+  });
+});

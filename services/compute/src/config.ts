@@ -1,0 +1,31 @@
+/** The [compute] config group: nova's ports, hypervisor driver, scheduling ratios, heartbeats and quota defaults. */
+import { durationOpt, enumOpt, intOpt, portOpt, stringOpt } from '@strata/config';
+
+/** Options of nova (nova-api, nova-scheduler, nova-conductor, nova-compute). */
+export const computeSchema = {
+  compute: {
+    port: portOpt(8774, 'Port of the Compute v2.1 API.'),
+    metadata_port: portOpt(8775, 'Port of the metadata API.'),
+    driver: enumOpt('fake', ['fake', 'qemu'], 'Hypervisor driver of the compute host this process runs. Possible values: fake (in-memory, instant), qemu (needs qemu-system and the virt-qemu driver).'),
+    host: stringOpt('', 'Name of this compute host; empty means the machine host name. Possible values: a host name.'),
+    fake_hosts: intOpt(0, 'Extra fake compute hosts to run in this process (for scale runs), named <host>-fake-<n>. Possible values: 0 or more.', 0, 100_000),
+    default_availability_zone: stringOpt('nova', 'Availability zone of compute hosts. Possible values: any name.'),
+    cpu_allocation_ratio: stringOpt('16.0', 'Virtual CPUs per physical CPU the scheduler allows. Possible values: a positive number.', (v) => (Number(v) > 0 ? undefined : 'must be a positive number')),
+    ram_allocation_ratio: stringOpt('1.5', 'Virtual RAM per physical RAM the scheduler allows. Possible values: a positive number.', (v) => (Number(v) > 0 ? undefined : 'must be a positive number')),
+    disk_allocation_ratio: stringOpt('1.0', 'Virtual disk per physical disk the scheduler allows. Possible values: a positive number.', (v) => (Number(v) > 0 ? undefined : 'must be a positive number')),
+    fake_vcpus: intOpt(64, 'vCPUs the fake driver reports per host.', 1, 1_000_000),
+    fake_memory_mb: intOpt(262_144, 'Memory (MB) the fake driver reports per host.', 1, 1_000_000_000),
+    fake_local_gb: intOpt(4096, 'Disk (GB) the fake driver reports per host.', 1, 1_000_000_000),
+    report_interval: durationOpt(10_000, 'How often a compute host reports its resources and heartbeat.', 100),
+    service_down_time: durationOpt(60_000, 'A service not heard from for this long is down and not scheduled to.', 1000),
+    max_attempts: intOpt(3, 'Hosts a build is tried on (the first plus reschedules) before the server goes to ERROR.', 1, 100),
+    vif_plugging_timeout: durationOpt(20_000, 'How long nova-compute waits for neutron\'s network-vif-plugged event; past it the build fails.', 0),
+    quota_instances: intOpt(10, 'Default quota: servers per project (-1: unlimited).', -1),
+    quota_cores: intOpt(20, 'Default quota: vCPUs per project (-1: unlimited).', -1),
+    quota_ram: intOpt(51_200, 'Default quota: RAM (MB) per project (-1: unlimited).', -1),
+    quota_key_pairs: intOpt(100, 'Default quota: key pairs per user (-1: unlimited).', -1),
+    quota_metadata_items: intOpt(128, 'Default quota: metadata items per server (-1: unlimited).', -1),
+    quota_server_groups: intOpt(10, 'Default quota: server groups per project (-1: unlimited).', -1),
+    quota_server_group_members: intOpt(10, 'Default quota: servers per server group (-1: unlimited).', -1),
+  },
+} as const;
