@@ -62,7 +62,8 @@ export function filterOf(lq: ListQuery, key: string): readonly string[] | undefi
   return lq.filters.get(key);
 }
 
-function asBool(s: string): boolean | undefined {
+/** A neutron boolean filter value: true/1, false/0, anything else undefined. */
+export function asBool(s: string): boolean | undefined {
   const v = s.toLowerCase();
   if (v === 'true' || v === '1') return true;
   if (v === 'false' || v === '0') return false;

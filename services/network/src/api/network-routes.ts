@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { NetworkApis } from './apis.js';
 import { callerOf, checkAttributes, createItems, fieldsOf, filterValues, locationOf, projectOf, single } from './route-helpers.js';
-import { listResponse, parseListQuery, project } from './list-query.js';
+import { asBool, listResponse, parseListQuery, project } from './list-query.js';
 import { networkView, subnetPoolView, subnetView } from './networks-view.js';
 import type { NetworkInput, SubnetInput, SubnetPoolInput } from '../network-api.js';
 
@@ -11,8 +11,8 @@ const SUBNET_ATTRS = ['name', 'description', 'network_id', 'ip_version', 'cidr',
 const POOL_ATTRS = ['name', 'description', 'prefixes', 'default_prefixlen', 'min_prefixlen', 'max_prefixlen', 'shared', 'is_default', 'default_quota', 'address_scope_id', 'tags', 'project_id', 'tenant_id', 'id'];
 
 function boolFilter(v: string[] | undefined): boolean | undefined {
-  const s = v?.at(-1)?.toLowerCase();
-  return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : undefined;
+  const last = v?.at(-1);
+  return last === undefined ? undefined : asBool(last);
 }
 
 function networkInput(b: Record<string, unknown>): NetworkInput {
