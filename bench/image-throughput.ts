@@ -38,9 +38,18 @@ function rssOf(pid: number): number {
   return m === null ? 0 : Number(m[1]) * 1024;
 }
 
-/** Run `fn` while sampling the server's RSS; resolves to its duration and the peak growth over the RSS before it. */
-async function measured(pid: number, fn: () => Promise<void>): Promise<{ seconds: number; rssGrowth: number }> {
+/** CPU seconds (user + system, all threads) the process has used. */
+function cpuOf(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Run `fn` while sampling the server's RSS; resolves to its duration, the server's CPU time and the peak RSS growth over the RSS before it. */
+async function measured(pid: number, fn: () => Promise<void>): Promise<{ seconds: number; cpu: number; rssGrowth: number }> {
   const baseline = rssOf(pid);
+  const cpu0 = cpuOf(pid);
   let peak = baseline;
   let sampling = true;
   const sampler = (async () => {
@@ -56,7 +65,7 @@ async function measured(pid: number, fn: () => Promise<void>): Promise<{ seconds
     sampling = false;
     await sampler;
   }
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, rssGrowth: peak - baseline };
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpu: cpuOf(pid) - cpu0, rssGrowth: peak - baseline };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'strata-bench-image-'));
@@ -73,7 +82,7 @@ const file = join(work, 'image.raw');
 
 const repo = resolve(new URL('..', import.meta.url).pathname);
 const child = spawn(process.execPath, [join(repo, 'apps/cli/bin/strata.js'), 'up', '--data-dir', dataDir], {
-  env: { ...process.env, OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4', OS_IDENTITY__PORT: '0', OS_IMAGE__PORT: '0', OS_COMPUTE__PORT: '0', OS_COMPUTE__METADATA_PORT: '0', OS_LOGGING__LEVEL: 'warn' },
+  env: { ...process.env, OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4', OS_IDENTITY__PORT: '0', OS_IMAGE__PORT: '0', OS_NETWORK__PORT: '0', OS_BLOCK_STORAGE__PORT: '0', OS_COMPUTE__PORT: '0', OS_COMPUTE__METADATA_PORT: '0', OS_COMPUTE__NOVNCPROXY_PORT: '0', OS_DASHBOARD__PORT: '0', OS_LOGGING__LEVEL: 'warn' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let printed = '';
@@ -96,7 +105,7 @@ try {
   const images = new ImageClient(urlOf('image'), 600_000);
   const pid = child.pid as number;
 
-  const rows: Array<{ up: number; down: number; verify: number; upRss: number; downRss: number }> = [];
+  const rows: Array<{ up: number; down: number; verify: number; upCpu: number; downCpu: number; upRss: number; downRss: number }> = [];
   for (let r = 0; r < runs; r++) {
     const img = await images.createImage(token, { name: `bench-${r}`, disk_format: 'raw', container_format: 'bare' });
     const up = await measured(pid, () => images.uploadData(token, img.id, file));
@@ -112,13 +121,14 @@ try {
     });
     rmSync(target, { force: true });
     await images.deleteImage(token, img.id);
-    rows.push({ up: sizeMb / up.seconds, down: sizeMb / down.seconds, verify: sizeMb / verify.seconds, upRss: up.rssGrowth / MB, downRss: Math.max(down.rssGrowth, verify.rssGrowth) / MB });
-    process.stdout.write(`run ${r + 1}: upload ${(sizeMb / up.seconds).toFixed(0)} MB/s, download ${(sizeMb / down.seconds).toFixed(0)} MB/s, download+verify ${(sizeMb / verify.seconds).toFixed(0)} MB/s; server RSS growth ${(up.rssGrowth / MB).toFixed(1)} / ${(down.rssGrowth / MB).toFixed(1)} MB\n`);
+    const gib = sizeMb / 1024;
+    rows.push({ up: sizeMb / up.seconds, down: sizeMb / down.seconds, verify: sizeMb / verify.seconds, upCpu: up.cpu / gib, downCpu: down.cpu / gib, upRss: up.rssGrowth / MB, downRss: Math.max(down.rssGrowth, verify.rssGrowth) / MB });
+    process.stdout.write(`run ${r + 1}: upload ${(sizeMb / up.seconds).toFixed(0)} MB/s, download ${(sizeMb / down.seconds).toFixed(0)} MB/s, download+verify ${(sizeMb / verify.seconds).toFixed(0)} MB/s; server CPU ${(up.cpu / gib).toFixed(2)} / ${(down.cpu / gib).toFixed(2)} s per GiB; server RSS growth ${(up.rssGrowth / MB).toFixed(1)} / ${(down.rssGrowth / MB).toFixed(1)} MB; load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}\n`);
   }
-  const med = (k: keyof (typeof rows)[number]): string => median(rows.map((x) => x[k])).toFixed(k.endsWith('Rss') ? 1 : 0);
+  const med = (k: keyof (typeof rows)[number]): string => median(rows.map((x) => x[k])).toFixed(k.endsWith('Rss') ? 1 : k.endsWith('Cpu') ? 2 : 0);
   process.stdout.write(`\nglance, ${sizeMb} MiB image on loopback, median of ${runs} runs (MB = MiB)\n`);
-  process.stdout.write(`| upload MB/s | download MB/s | download+verify MB/s | server RSS growth, upload (MB) | server RSS growth, download (MB) |\n|---|---|---|---|---|\n`);
-  process.stdout.write(`| ${med('up')} | ${med('down')} | ${med('verify')} | ${med('upRss')} | ${med('downRss')} |\n`);
+  process.stdout.write(`| upload MB/s | download MB/s | download+verify MB/s | server CPU s/GiB, upload | server CPU s/GiB, download | server RSS growth, upload (MB) | server RSS growth, download (MB) |\n|---|---|---|---|---|---|---|\n`);
+  process.stdout.write(`| ${med('up')} | ${med('down')} | ${med('verify')} | ${med('upCpu')} | ${med('downCpu')} | ${med('upRss')} | ${med('downRss')} |\n`);
 } finally {
   child.kill('SIGTERM');
   await Promise.race([once(child, 'exit'), sleep(15_000)]);

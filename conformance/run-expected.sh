@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Start Strata on a fresh data dir and free port, run the Tempest tests listed in
-# conformance/expected-pass.txt against it, and fail if any of them does not pass.
+# Start Strata on a fresh data dir and free ports, run the Tempest tests listed in
+# conformance/expected-pass.txt (or in the lists given) against it, and fail if any of them does
+# not pass.
 #
-#   conformance/run-expected.sh
+#   conformance/run-expected.sh [LIST...]
 #
 # Environment:
 #   STRATA_CONFORMANCE_DIR   the shared conformance kit (default: ../../shared/conformance
 #                            next to the repository, then /work/shared/conformance)
 #   STRATA_CONFORMANCE_KEEP=1  keep the data and results dirs (kept anyway on failure)
 #   STRATA_START_TIMEOUT     seconds to wait for the cloud (default 60)
+#   STRATA_CONFORMANCE_WORKERS  tempest workers (default 2)
 #   STRATA_PORT_VARS         more OS_<GROUP>__<OPTION> port variables to point at free ports
+#   IMAGE_REF                an active image for tempest's image_ref (default: a small raw image
+#                            this script uploads after the start)
 #
 # Exit status: 0 when every listed test passed; 1 when one did not (or the cloud did not
 # start). The last line printed is always "N passed, N failed".
@@ -17,7 +21,10 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-LIST="$HERE/expected-pass.txt"
+if [ $# -eq 0 ]; then set -- "$HERE/expected-pass.txt"; fi
+for list in "$@"; do
+  if [ ! -f "$list" ]; then echo "ERROR: no test list $list"; echo "0 passed, 1 failed"; exit 1; fi
+done
 
 KIT="${STRATA_CONFORMANCE_DIR:-}"
 if [ -z "$KIT" ]; then
@@ -28,7 +35,7 @@ if [ -z "$KIT" ]; then
   fi
 fi
 
-EXPECTED="$(grep -cvE '^[[:space:]]*(#|$)' "$LIST" || true)"
+EXPECTED="$(cat "$@" | grep -cvE '^[[:space:]]*(#|$)' || true)"
 summary() { echo "$1 passed, $2 failed"; }
 
 if [ ! -x "$KIT/run-tempest.sh" ]; then
@@ -40,6 +47,9 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/strata-conformance.XXXXXX")"
 DATA="$WORK/data"
 RESULTS="$WORK/results"
+# The lists, joined: ids without comments, blank lines or trailing blanks, each once.
+LIST="$WORK/selected.txt"
+sed -e 's/[[:space:]]*$//' "$@" | grep -vE '^(#|$)' | sort -u >"$LIST"
 STRATA_PID=""
 TEMPEST_PID=""
 KEEP="${STRATA_CONFORMANCE_KEEP:-0}"
@@ -82,7 +92,7 @@ free_port() {
 
 # Every listening port of the all-in-one gets a free one, so runs never clash with another
 # cloud on this host. A variable for a service that is not (yet) in the cloud is ignored.
-PORT_VARS="OS_IDENTITY__PORT OS_COMPUTE__PORT OS_COMPUTE__METADATA_PORT ${STRATA_PORT_VARS:-}"
+PORT_VARS="OS_IDENTITY__PORT OS_IMAGE__PORT OS_NETWORK__PORT OS_BLOCK_STORAGE__PORT OS_COMPUTE__PORT OS_COMPUTE__METADATA_PORT OS_COMPUTE__NOVNCPROXY_PORT OS_DASHBOARD__PORT ${STRATA_PORT_VARS:-}"
 taken=" "
 for var in $PORT_VARS; do
   p="$(free_port)"
@@ -112,11 +122,27 @@ fi
 
 # shellcheck disable=SC1091
 source "$DATA/openrc"
+# Volume-from-image (and server) tests need an active image: tempest's image_ref.
+if [ -z "${IMAGE_REF:-}" ]; then
+  head -c 1048576 /dev/zero >"$WORK/conformance-image.raw"
+  IMAGE_REF="$(openstack image create --disk-format raw --container-format bare --public \
+    --file "$WORK/conformance-image.raw" -f value -c id conformance-image 2>"$WORK/image.err")"
+  if [ -z "$IMAGE_REF" ]; then
+    echo "ERROR: could not upload the conformance image:"
+    cat "$WORK/image.err"
+    stop_strata
+    KEEP=1
+    finish 0 "$EXPECTED"
+    exit 1
+  fi
+  export IMAGE_REF
+  echo "image_ref: $IMAGE_REF"
+fi
 started_at=$SECONDS
 # NOTE: run in the background and wait, so a signal to this script is handled at once.
 SETSID=""
 command -v setsid >/dev/null 2>&1 && SETSID=setsid
-$SETSID "$KIT/run-tempest.sh" -f "$LIST" -c 2 -w "$WORK/tempest-ws" -o "$RESULTS" &
+$SETSID "$KIT/run-tempest.sh" -f "$LIST" -c "${STRATA_CONFORMANCE_WORKERS:-2}" -w "$WORK/tempest-ws" -o "$RESULTS" &
 TEMPEST_PID=$!
 wait "$TEMPEST_PID"
 tempest_rc=$?
@@ -136,7 +162,7 @@ while IFS= read -r id; do
     failed=$((failed + 1))
     echo "NOT PASSED: $id"
   fi
-done < <(sed -e 's/[[:space:]]*$//' "$LIST")
+done <"$LIST"
 
 if [ $failed -gt 0 ]; then
   KEEP=1

@@ -103,6 +103,13 @@ describe('glance with the real openstack CLI', { skip }, () => {
     assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'replace', path: '/name', value: 'x' }]), 'application/json')).status, 415);
     assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'replace', path: '/name/deeper', value: 'x' }]), PATCH)).status, 400);
     assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'replace', path: '/checksum', value: 'x' }]), PATCH)).status, 403);
+    for (const field of ['/id', '/status', '/size', '/created_at', '/os_hash_value', '/file']) {
+      assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'replace', path: field, value: 'x' }]), PATCH)).status, 403, `read-only ${field}`);
+    }
+    assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'replace', path: 'name', value: 'x' }]), PATCH)).status, 400, 'a path without /');
+    assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify([{ op: 'move', path: '/name', value: 'x' }]), PATCH)).status, 400, 'an unknown op');
+    assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, JSON.stringify({ op: 'replace', path: '/name', value: 'x' }), PATCH)).status, 400, 'not a list');
+    assert.equal((await rest('PATCH', `/v2/images/${img.id}`, adminToken, '[{', PATCH)).status, 400, 'not JSON');
     assert.equal((await rest('PUT', `/v2/images/${img.id}/file`, adminToken, Buffer.from('more'), 'application/octet-stream')).status, 409);
     assert.equal((await rest('PUT', `/v2/images/${img.id}/file`, adminToken, Buffer.from('more'), 'text/plain')).status, 415);
     assert.deepEqual((await rest('GET', `/v2/images/${img.id}`, adminToken)).body, before, 'nothing changed');
@@ -110,6 +117,10 @@ describe('glance with the real openstack CLI', { skip }, () => {
     assert.match(await oscFails(member, 'image', 'show', img.id), /No Image found|404|Could not find/i, "another project's private image is not found");
     assert.equal((await rest('GET', `/v2/images/${img.id}`, memberToken)).status, 404);
     assert.equal((await rest('DELETE', `/v2/images/${img.id}`, memberToken)).status, 404);
+    assert.equal((await rest('PATCH', `/v2/images/${img.id}`, memberToken, JSON.stringify([{ op: 'replace', path: '/name', value: 'stolen' }]), PATCH)).status, 404);
+    assert.equal((await rest('PUT', `/v2/images/${img.id}/tags/stolen`, memberToken)).status, 404);
+    assert.equal((await rest('GET', `/v2/images/${img.id}/file`, memberToken)).status, 404);
+    assert.deepEqual((await rest('GET', `/v2/images/${img.id}`, adminToken)).body, before, "another project's calls changed nothing");
 
     const big = join(dir, 'big.raw');
     writeFileSync(big, randomBytes(3 * 1024 * 1024));

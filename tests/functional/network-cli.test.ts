@@ -20,6 +20,19 @@ describe('openstack network commands against `strata up`', { skip }, () => {
     });
   };
 
+  /** A project-scoped token and neutron's public endpoint, for calls that check exact statuses. */
+  const apiToken = async (e: NodeJS.ProcessEnv): Promise<{ token: string; url: string }> => {
+    const res = await fetch(`${e.OS_AUTH_URL}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: e.OS_USERNAME, password: e.OS_PASSWORD, domain: { id: 'default' } } } }, scope: { project: { name: e.OS_PROJECT_NAME, domain: { id: 'default' } } } } }),
+    });
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
+    const url = body.token.catalog.find((c) => c.type === 'network')?.endpoints.find((x) => x.interface === 'public')?.url ?? '';
+    return { token: res.headers.get('x-subject-token') ?? '', url: url.replace(/\/$/, '') };
+  };
+
   before(async () => {
     if (!hasOpenstackCli()) throw new Error('STRATA_REQUIRE_SERVICES=1 but the openstack CLI is not installed');
     strata = await startStrataProcess();
@@ -88,6 +101,74 @@ describe('openstack network commands against `strata up`', { skip }, () => {
     await osc(env, 'subnet', 'delete', 'cli-sub');
     await osc(env, 'network', 'delete', 'cli-net');
     assert.ok(!(await json(env, 'network', 'list')).some((n: { Name: string }) => n.Name === 'cli-net'));
+  });
+
+  test('bad input over the API: the exact status, and nothing changed', async () => {
+    const { token, url } = await apiToken(env);
+    const call = async (method: string, path: string, tk: string, body?: unknown): Promise<{ status: number; body: any }> => {
+      const r = await fetch(`${url}/v2.0/${path}`, { method, headers: { 'x-auth-token': tk, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await r.text();
+      return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+    };
+    const net = (await call('POST', 'networks', token, { network: { name: 'api-bad-net' } })).body.network;
+    const sub = (await call('POST', 'subnets', token, { subnet: { network_id: net.id, ip_version: 4, cidr: '10.20.0.0/29' } })).body.subnet;
+    const port = (await call('POST', 'ports', token, { port: { network_id: net.id, device_owner: 'compute:nova', device_id: 'd0d0d0d0-0000-4000-8000-000000000001' } })).body.port;
+    const ip = port.fixed_ips[0].ip_address as string;
+    const subnetCount = async (): Promise<number> => (await call('GET', `subnets?network_id=${net.id}`, token)).body.subnets.length;
+    const portCount = async (): Promise<number> => (await call('GET', `ports?network_id=${net.id}`, token)).body.ports.length;
+
+    for (const cidr of ['10.21.0.0/33', '10.21.0.300/24', 'not-a-cidr', '10.21.0.0/24/1']) {
+      const r = await call('POST', 'subnets', token, { subnet: { network_id: net.id, ip_version: 4, cidr } });
+      assert.equal(r.status, 400, `cidr ${cidr}`);
+      assert.match(r.body.NeutronError.message, /cidr|subnet/i, `cidr ${cidr}: ${r.body.NeutronError.message}`);
+    }
+    assert.equal((await call('POST', 'subnets', token, { subnet: { network_id: net.id, ip_version: 4, cidr: '10.22.0.0/24', gateway_ip: '10.23.0.1' } })).status, 400, 'gateway outside the subnet');
+    const overlap = await call('POST', 'subnets', token, { subnet: { network_id: net.id, ip_version: 4, cidr: '10.24.0.0/24', allocation_pools: [{ start: '10.24.0.10', end: '10.24.0.20' }, { start: '10.24.0.15', end: '10.24.0.30' }] } });
+    assert.equal(overlap.status, 409);
+    assert.equal(overlap.body.NeutronError.type, 'OverlappingAllocationPools');
+    assert.equal((await call('POST', 'subnets', token, { subnet: { network_id: net.id, ip_version: 4, cidr: '10.24.0.0/24', allocation_pools: [{ start: '10.25.0.10', end: '10.25.0.20' }] } })).status, 400, 'a pool outside the subnet');
+    assert.equal(await subnetCount(), 1, 'no subnet was created');
+
+    const inUse = await call('POST', 'ports', token, { port: { network_id: net.id, fixed_ips: [{ subnet_id: sub.id, ip_address: ip }] } });
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.NeutronError.type, 'IpAddressInUse');
+    // A /29 has 5 addresses after the gateway (a DHCP port may hold one): fill them, then one more is refused.
+    const filled: string[] = [];
+    let full: { status: number; body: any } | undefined;
+    for (let i = 0; i < 6 && full === undefined; i++) {
+      const r = await call('POST', 'ports', token, { port: { network_id: net.id } });
+      if (r.status === 201) filled.push(r.body.port.id);
+      else full = r;
+    }
+    assert.equal(full?.status, 409, 'the pool runs out');
+    assert.equal(full?.body.NeutronError.type, 'IpAddressGenerationFailure');
+    const ports = await portCount();
+    assert.equal((await call('POST', 'ports', token, { port: { network_id: net.id } })).status, 409);
+    assert.equal(await portCount(), ports, 'no port was created by a refused request');
+
+    const del = await call('DELETE', `networks/${net.id}`, token);
+    assert.equal(del.status, 409);
+    assert.equal(del.body.NeutronError.type, 'NetworkInUse');
+    assert.equal((await call('GET', `networks/${net.id}`, token)).status, 200, 'the network is still there');
+
+    // Another project's member: its ids are 404 for show, update and delete, and nothing changes.
+    await osc(env, 'project', 'create', 'cli-net-other', '--domain', 'default');
+    await osc(env, 'user', 'create', 'cli-net-other-user', '--domain', 'default', '--password', 'cli-Pw-3', '--project', 'cli-net-other');
+    await osc(env, 'role', 'add', '--project', 'cli-net-other', '--user', 'cli-net-other-user', 'member');
+    const other = (await apiToken({ ...env, OS_USERNAME: 'cli-net-other-user', OS_PASSWORD: 'cli-Pw-3', OS_PROJECT_NAME: 'cli-net-other' })).token;
+    const router = (await call('POST', 'routers', token, { router: { name: 'api-bad-router' } })).body.router;
+    for (const [kind, id] of [['networks', net.id], ['subnets', sub.id], ['ports', port.id], ['routers', router.id]] as const) {
+      const key = kind.slice(0, -1);
+      assert.equal((await call('GET', `${kind}/${id}`, other)).status, 404, `show ${key}`);
+      assert.equal((await call('PUT', `${kind}/${id}`, other, { [key]: { name: 'stolen' } })).status, 404, `update ${key}`);
+      assert.equal((await call('DELETE', `${kind}/${id}`, other)).status, 404, `delete ${key}`);
+      assert.notEqual((await call('GET', `${kind}/${id}`, token)).body[key].name, 'stolen', `${key} unchanged`);
+    }
+    assert.equal((await call('POST', 'ports', other, { port: { network_id: net.id } })).status, 404, "a port on another project's network");
+
+    await call('DELETE', `routers/${router.id}`, token);
+    for (const id of [port.id, ...filled]) assert.equal((await call('DELETE', `ports/${id}`, token)).status, 204);
+    assert.equal((await call('DELETE', `networks/${net.id}`, token)).status, 204);
   });
 
   test("another project's network is a 404 (the CLI says not found) and is not listed", async () => {

@@ -1,5 +1,4 @@
-/** Runs conformance/run-expected.sh: every Tempest identity test listed in expected-pass.txt must pass against a fresh `strata up`. */
-import { test } from 'node:test';
+/** Shared by the Tempest test files: run conformance/run-expected.sh on some lists and check its outcome. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -8,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { servicesRequired } from '@strata/testing';
 
 const script = fileURLToPath(new URL('../../conformance/run-expected.sh', import.meta.url));
-const TIMEOUT_MS = 10 * 60_000;
+
+/** The path of a list under conformance/. */
+export function conformanceList(name: string): string {
+  return fileURLToPath(new URL(`../../conformance/${name}`, import.meta.url));
+}
 
 /** True when `name` is an executable on PATH. */
 function onPath(name: string): boolean {
@@ -24,13 +27,16 @@ function onPath(name: string): boolean {
   return false;
 }
 
-const hasTempest = onPath('tempest');
-const skip = hasTempest || servicesRequired() ? undefined : 'tempest is not installed (conformance/install.sh installs it)';
+export const hasTempest = onPath('tempest');
+/** The skip reason of a Tempest test, or undefined to run it. */
+export const tempestSkip = hasTempest || servicesRequired() ? undefined : 'tempest is not installed (conformance/install.sh installs it)';
 
-test('Tempest identity: every test in conformance/expected-pass.txt passes', { skip, timeout: TIMEOUT_MS + 30_000 }, async () => {
+/** Run run-expected.sh on `lists` with `workers` Tempest workers; fails the test unless every listed test passed. */
+export async function assertListsPass(lists: readonly string[], opts: { workers: number; timeoutMs: number }): Promise<void> {
   assert.ok(hasTempest, 'STRATA_REQUIRE_SERVICES=1 but tempest is not installed');
+  const env = { ...process.env, STRATA_CONFORMANCE_WORKERS: process.env.STRATA_CONFORMANCE_WORKERS ?? String(opts.workers) };
   const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>((resolve) => {
-    execFile('bash', [script], { timeout: TIMEOUT_MS, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('bash', [script, ...lists], { env, timeout: opts.timeoutMs, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
       resolve({ code: e === null ? 0 : typeof e.code === 'number' ? e.code : null, signal: e?.signal ?? null, output: `${stdout}${stderr}` });
     });
@@ -38,5 +44,5 @@ test('Tempest identity: every test in conformance/expected-pass.txt passes', { s
   const lines = result.output.trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
   assert.match(last, /^\d+ passed, \d+ failed$/, `unexpected last line: ${last}`);
-  assert.equal(result.code, 0, `run-expected.sh failed (${last}${result.signal !== null ? `, killed by ${result.signal}` : ''}):\n${lines.filter((l) => /NOT PASSED|ERROR|kept:|details:/.test(l)).join('\n')}`);
-});
+  assert.equal(result.code, 0, `run-expected.sh failed (${last}${result.signal !== null ? `, killed by ${result.signal}` : ''}):\n${lines.filter((l) => /NOT PASSED|ERROR|kept:|details:|tempest finished/.test(l)).join('\n')}`);
+}
