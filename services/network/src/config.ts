@@ -14,6 +14,12 @@ export const networkSchema = {
       /^[A-Za-z0-9_.-]*$/.test(v) ? undefined : 'expected letters, digits and . _ - only',
     ),
     backend: enumOpt('noop', ['noop', 'linuxbridge'], 'Network backend of the agent on this host: noop records ports and changes nothing; linuxbridge wires Linux bridges.'),
+    physical_interface_mappings: stringOpt('public:', 'linuxbridge backend: physical networks and the host interface each is bridged to; an empty interface gives a bridge without uplink (one host). Possible values: a comma-separated list of <physnet>:<interface>.', (v) =>
+      v.split(',').every((e) => e.trim() === '' || /^[^:\s]+:[A-Za-z0-9_.-]{0,15}$/.test(e.trim())) ? undefined : 'expected <physnet>:<interface> entries (interface names at most 15 characters)',
+    ),
+    vxlan_local_ip: stringOpt('', 'linuxbridge backend: local IPv4 address of VXLAN devices; empty means VXLAN networks are bridges local to this host.', (v) =>
+      v === '' || /^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? undefined : 'expected an IPv4 address',
+    ),
     run_agent: boolOpt(true, 'Whether the all-in-one starts a neutron-agent for this host.'),
     agent_report_interval: durationOpt(30_000, 'How often an agent reports its state (heartbeat).', 1000, 3_600_000),
     agent_down_time: durationOpt(75_000, 'An agent not heard from for this long is shown dead; at least twice the report interval.', 2000, 86_400_000),

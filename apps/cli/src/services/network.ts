@@ -1,5 +1,6 @@
 /** neutron in the all-in-one: neutron-server on [network] port and one neutron-agent for this host over the configured bus. */
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { NetworkBackend } from '@strata/net';
 import { NoopNetworkBackend } from '@strata/net-fake';
 import { IdentityClient, requestJson } from '@strata/clients';
@@ -7,18 +8,34 @@ import { createTransport } from '@strata/rpc';
 import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
 
-async function loadBackend(kind: 'noop' | 'linuxbridge'): Promise<NetworkBackend> {
+/** What the linuxbridge backend is built from (the [network] options and where nova's metadata API listens). */
+interface BackendSettings {
+  readonly stateDir: string;
+  readonly interfaceMappings: string;
+  readonly vxlanLocalIp: string;
+  readonly metadataUrl: string;
+  readonly logger: CloudContext['logger'];
+}
+
+type LinuxBridgeModule = { LinuxBridgeNetworkBackend?: { create(o: unknown): Promise<NetworkBackend> }; parseInterfaceMappings?(t: string): Record<string, string> };
+
+/**
+ * The agent's backend. `linuxbridge` needs root and ip/nft/dnsmasq; when the host cannot run it,
+ * `strata up` warns and falls back to `noop` rather than not starting.
+ */
+async function loadBackend(kind: 'noop' | 'linuxbridge', s: BackendSettings): Promise<NetworkBackend> {
   if (kind === 'noop') return NoopNetworkBackend.create();
-  // NOTE: the linuxbridge backend is its own package and issue; load it only when it is built.
   const name = '@strata/net-linuxbridge';
-  let mod: { LinuxBridgeNetworkBackend?: { create(): Promise<NetworkBackend> } };
   try {
-    mod = (await import(name)) as typeof mod;
-  } catch {
-    throw new Error('[network] backend = linuxbridge: the net-linuxbridge backend is not available in this build; use backend = noop');
+    const mod = (await import(name)) as LinuxBridgeModule;
+    if (mod.LinuxBridgeNetworkBackend === undefined || mod.parseInterfaceMappings === undefined) throw new Error('@strata/net-linuxbridge exports no LinuxBridgeNetworkBackend');
+    return await mod.LinuxBridgeNetworkBackend.create({ stateDir: s.stateDir, interfaceMappings: mod.parseInterfaceMappings(s.interfaceMappings), vxlanLocalIp: s.vxlanLocalIp, metadataUrl: s.metadataUrl, logger: s.logger });
+  } catch (err) {
+    const msg = `[network] backend = linuxbridge is not usable here (${(err as Error).message}); falling back to the noop backend`;
+    s.logger.warn({ err: (err as Error).message }, msg);
+    process.stderr.write(`warning: ${msg}\n`);
+    return NoopNetworkBackend.create();
   }
-  if (mod.LinuxBridgeNetworkBackend === undefined) throw new Error('[network] backend = linuxbridge: @strata/net-linuxbridge exports no LinuxBridgeNetworkBackend');
-  return mod.LinuxBridgeNetworkBackend.create();
 }
 
 type Json = Record<string, any>;
@@ -82,7 +99,14 @@ export const networkService: CloudService = {
       const listen = await service.listen(ctx.listenHost, c.port);
       const url = `http://${ctx.publicHost}:${new URL(listen).port}`;
       if (c.run_agent) {
-        const backend = await loadBackend(c.backend);
+        const metadataPort = (ctx.config as { compute?: { metadata_port?: number } }).compute?.metadata_port;
+        const backend = await loadBackend(c.backend, {
+          stateDir: join(ctx.dataDir, 'linuxbridge'),
+          interfaceMappings: c.physical_interface_mappings,
+          vxlanLocalIp: c.vxlan_local_ip,
+          metadataUrl: metadataPort !== undefined ? `http://${['0.0.0.0', '::', ''].includes(ctx.listenHost) ? '127.0.0.1' : ctx.listenHost}:${metadataPort}` : '',
+          logger: ctx.logger,
+        });
         const agent = await NetworkAgent.create({ host, transport, backend, logger: ctx.logger, tracer: ctx.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
         await agent.start();
         closers.push(() => agent.close());

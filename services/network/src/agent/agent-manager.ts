@@ -162,10 +162,13 @@ export class AgentManager implements AgentRpc {
     const ports = [...this.#plugged];
     if (ports.length === 0) return;
     const sec = await this.#plugin.getPortSecurity(this.#ctx(ctx), { portIds: ports });
-    for (const [portId, s] of Object.entries(sec)) {
-      const touched = s.security.securityGroupIds.some((g) => args.securityGroupIds.includes(g)) || s.security.rules.some((r) => r.remoteGroupId !== null && args.securityGroupIds.includes(r.remoteGroupId));
-      if (!touched) continue;
-      await this.#locks.run(`port:${portId}`, () => this.#backend.updatePortSecurity(portId, s.security, s.allowedAddressPairs));
-    }
+    // All touched ports at once: a backend can then apply them together (one firewall update).
+    await Promise.all(
+      Object.entries(sec).map(async ([portId, s]) => {
+        const touched = s.security.securityGroupIds.some((g) => args.securityGroupIds.includes(g)) || s.security.rules.some((r) => r.remoteGroupId !== null && args.securityGroupIds.includes(r.remoteGroupId));
+        if (!touched) return;
+        await this.#locks.run(`port:${portId}`, () => this.#backend.updatePortSecurity(portId, s.security, s.allowedAddressPairs)).catch((err: unknown) => this.#log.error({ portId, err: (err as Error).message }, 'failed to update port security'));
+      }),
+    );
   }
 }
