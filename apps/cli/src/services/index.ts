@@ -4,5 +4,6 @@ import { imageService } from './image.js';
 import { computeService } from './compute.js';
 import { networkService } from './network.js';
 import { blockStorageService } from './block-storage.js';
+import { dashboardService } from './dashboard.js';
 
-export const CLOUD_SERVICES: readonly CloudService[] = [imageService, networkService, blockStorageService, computeService];
+export const CLOUD_SERVICES: readonly CloudService[] = [imageService, networkService, blockStorageService, computeService, dashboardService];
