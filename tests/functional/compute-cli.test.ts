@@ -81,6 +81,65 @@ describe('the real openstack CLI against nova in `strata up`', { skip }, () => {
     assert.deepEqual(await json('server', 'list'), []);
   });
 
+  test('microversion 2.90: --hostname, lock --reason, server list --locked, new fields in show', async () => {
+    const mv = ['--os-compute-api-version', '2.90'];
+    const nic290 = nic[0] === '--nic' ? ['--nic', 'none'] : nic;
+    const created = await json<{ id: string; status: string }>(...mv, 'server', 'create', '--flavor', 'm1.tiny', '--image', image, ...nic290, '--hostname', 'cli-host-1', '--wait', 'cli-mv');
+    assert.equal(created.status, 'ACTIVE');
+    const shown = await json<Record<string, unknown>>(...mv, 'server', 'show', 'cli-mv');
+    assert.equal(shown['OS-EXT-SRV-ATTR:hostname'], 'cli-host-1');
+    assert.equal(shown.locked_reason, null);
+    assert.deepEqual(shown.server_groups, []);
+    await osc(...mv, 'server', 'lock', '--reason', 'cli maintenance', 'cli-mv');
+    assert.equal((await json<Record<string, unknown>>(...mv, 'server', 'show', 'cli-mv')).locked_reason, 'cli maintenance');
+    assert.deepEqual((await json<Array<{ Name: string }>>(...mv, 'server', 'list', '--locked')).map((x) => x.Name), ['cli-mv']);
+    await osc(...mv, 'server', 'set', '--hostname', 'cli-host-2', 'cli-mv');
+    // "2.latest" is the CLI's newest (novaclient 2.92), below Strata's maximum.
+    const latest = await json<Record<string, unknown>>('--os-compute-api-version', '2.latest', 'server', 'show', 'cli-mv');
+    assert.equal(latest['OS-EXT-SRV-ATTR:hostname'], 'cli-host-2');
+    assert.equal(latest.locked_reason, 'cli maintenance');
+    await osc('server', 'delete', '--wait', 'cli-mv');
+  });
+
+  test("bad input through the CLI: flavor too small (400), over quota (403), another project's server (not found)", async () => {
+    const mv = ['--os-compute-api-version', '2.90'];
+    const nic290 = nic[0] === '--nic' ? ['--nic', 'none'] : nic;
+    const fail = async (...args: string[]): Promise<string> => {
+      try {
+        await osc(...args);
+      } catch (err) {
+        return String((err as { stderr?: string }).stderr ?? err);
+      }
+      throw new Error(`openstack ${args.join(' ')} succeeded`);
+    };
+    if (image !== '00000000-0000-4000-8000-000000000000') {
+      const { writeFileSync } = await import('node:fs');
+      const file = `${strata.dataDir}/big-min-disk.img`;
+      writeFileSync(file, Buffer.alloc(4096, 2));
+      const big = (await json<{ id: string }>('image', 'create', '--file', file, '--disk-format', 'raw', '--container-format', 'bare', '--min-disk', '200', 'cli-min-disk')).id;
+      assert.match(await fail(...mv, 'server', 'create', '--flavor', 'm1.tiny', '--image', big, ...nic290, 'cli-small'), /Flavor's disk is too small for requested image.*HTTP 400/s);
+    }
+    const project = env.OS_PROJECT_NAME ?? 'admin';
+    await osc('quota', 'set', '--instances', '0', project);
+    try {
+      assert.match(await fail(...mv, 'server', 'create', '--flavor', 'm1.tiny', '--image', image, ...nic290, 'cli-over'), /Quota exceeded for instances.*HTTP 403/s);
+    } finally {
+      await osc('quota', 'set', '--instances', '10', project);
+    }
+    // A server of another project: its owner sees it, a member of another project does not.
+    const vm = await json<{ id: string }>(...mv, 'server', 'create', '--flavor', 'm1.tiny', '--image', image, ...nic290, 'cli-private');
+    await osc('project', 'create', 'cli-other');
+    await osc('user', 'create', '--password', 'cli-other-pw', '--project', 'cli-other', 'cli-other');
+    await osc('role', 'add', '--user', 'cli-other', '--project', 'cli-other', 'member');
+    const otherEnv = { ...env, OS_USERNAME: 'cli-other', OS_PASSWORD: 'cli-other-pw', OS_PROJECT_NAME: 'cli-other' };
+    const other = await run('openstack', [...mv, 'server', 'show', vm.id], { env: otherEnv, timeout: 90_000 }).then(
+      () => '',
+      (err: { stderr?: string }) => String(err.stderr),
+    );
+    assert.match(other, /No server with a name or ID of/);
+    await osc('server', 'delete', vm.id);
+  });
+
   test('with cinder: boot with a blank volume (in-use), server add volume, delete frees them', async (t) => {
     if (!hasVolumes) return t.skip('no block-storage service in the catalog');
     const created = await json<{ id: string; status: string }>('server', 'create', '--flavor', 'm1.tiny', '--image', image, ...nic, '--block-device', 'source_type=blank,destination_type=volume,volume_size=1,delete_on_termination=true', '--wait', 'cli-vm2');

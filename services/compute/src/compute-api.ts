@@ -48,6 +48,13 @@ export interface CreateServerRequest {
   readonly tags: readonly string[];
   readonly adminPass: string | null;
   readonly diskConfig: string;
+  /** 2.90: the guest hostname asked for (otherwise made from the name). */
+  readonly hostname?: string;
+  /** 2.63: trusted_image_certificates. */
+  readonly trustedCerts?: readonly string[];
+  /** 2.74: host / hypervisor_hostname (admin). */
+  readonly requestedHost?: string;
+  readonly requestedNode?: string;
 }
 
 /** Options of ComputeApi. */
@@ -264,6 +271,16 @@ export class ComputeApi {
       }
     }
 
+    // 2.74: a requested host / node must exist (a compute host; its node).
+    if (req.requestedHost !== undefined || req.requestedNode !== undefined) {
+      const nodes = await this.services.listNodes();
+      if (req.requestedHost !== undefined && !nodes.some((n) => n.host === req.requestedHost)) throw new BadRequest(`Compute host ${req.requestedHost} could not be found.`, {}, 'ComputeHostNotFound');
+      if (req.requestedNode !== undefined && !nodes.some((n) => n.hypervisorHostname === req.requestedNode && (req.requestedHost === undefined || n.host === req.requestedHost))) {
+        throw new BadRequest(`Compute node hypervisor hostname ${req.requestedNode} could not be found.`, {}, 'ComputeNodeNotFoundByHypervisorHostname');
+      }
+      forceHost ??= req.requestedHost ?? nodes.find((n) => n.hypervisorHostname === req.requestedNode)?.host ?? null;
+    }
+
     // Server group (scheduler hint "group").
     let groupId: string | null = null;
     const hintGroup = req.schedulerHints.group;
@@ -302,7 +319,7 @@ export class ComputeApi {
         userId: ctx.userId,
         name,
         description: req.description,
-        hostname: hostnameOf(name),
+        hostname: req.hostname ?? hostnameOf(name),
         host: null,
         node: null,
         availabilityZone: az,
@@ -336,7 +353,7 @@ export class ComputeApi {
         rootDeviceName: null,
         progress: 0,
         diskConfig: req.diskConfig,
-        systemMetadata: {},
+        systemMetadata: req.trustedCerts !== undefined && req.trustedCerts.length > 0 ? { trusted_image_certificates: JSON.stringify(req.trustedCerts) } : {},
       });
     }
     let created: Instance[];
@@ -414,7 +431,8 @@ export class ComputeApi {
   }
 
   /** unshelve of an offloaded server: schedule it again like a build (the ports and volumes stay). */
-  async unshelve(ctx: RequestContext, i: Instance): Promise<void> {
+  async unshelve(ctx: RequestContext, i: Instance, target: { availabilityZone?: string | null; host?: string } = {}): Promise<void> {
+    if (target.availabilityZone !== undefined) await this.instances.save(i.id, { availabilityZone: target.availabilityZone });
     if (i.host !== null) {
       await this.castAction(ctx, i, 'unshelve', 'unshelving', 'unshelve');
       return;
@@ -426,7 +444,7 @@ export class ComputeApi {
     await this.actions.start({ instanceId: i.id, requestId: ctx.requestId, action: 'unshelve', projectId: i.projectId, userId: ctx.userId });
     await this.#o.scheduler.buildInstances(this.rpcContext(ctx), {
       instanceIds: [i.id],
-      spec: { projectId: i.projectId, flavor: i.flavor, imageRef: i.imageRef, imageProperties: {}, availabilityZone: null, forceHost: null, serverGroupId: i.serverGroupId },
+      spec: { projectId: i.projectId, flavor: i.flavor, imageRef: i.imageRef, imageProperties: {}, availabilityZone: target.availabilityZone !== undefined ? target.availabilityZone : i.availabilityZone, forceHost: target.host ?? null, serverGroupId: i.serverGroupId },
       attempt: 1,
       excludedHosts: [],
       authToken: ctx.authToken,

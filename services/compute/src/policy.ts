@@ -45,6 +45,7 @@ export const computePolicy: Policy = {
   'os_compute_api:server-metadata': owner,
   'os_compute_api:os-server-tags': owner,
   'os_compute_api:os-console-output': owner,
+  'os_compute_api:os-remote-consoles': owner,
   'os_compute_api:os-simple-tenant-usage': any,
   'os_compute_api:os-migrate-server': admin,
   'os_compute_api:strata:trace': owner,

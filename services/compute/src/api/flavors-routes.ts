@@ -7,6 +7,7 @@ import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
 import type { Flavor } from '../objects/flavor.js';
 import { flavorDetailView, flavorIndexView } from './flavors-view.js';
+import { validateExtraSpecs } from './extra-spec-validators.js';
 import { baseOf, bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 
 async function visibleFlavors(api: ComputeApi, ctx: RequestContext, q: Query): Promise<Flavor[]> {
@@ -164,6 +165,7 @@ export function registerFlavorRoutes(app: FastifyInstance, api: ComputeApi): voi
     contextOf(request).authorize('os_compute_api:os-flavor-extra-specs:manage');
     const f = await api.flavors.get((request.params as { id: string }).id);
     const specs = validSpecs((request.body as { extra_specs?: unknown } | undefined)?.extra_specs);
+    if (versionOf(request).atLeast('2.86')) validateExtraSpecs(specs);
     const updated = await api.flavors.update(f.id, { extraSpecs: { ...f.extraSpecs, ...specs } });
     return { extra_specs: { ...updated.extraSpecs } };
   });
@@ -183,6 +185,7 @@ export function registerFlavorRoutes(app: FastifyInstance, api: ComputeApi): voi
     const keys = Object.keys(spec);
     if (keys.length > 1) throw new BadRequest('Request body contains too many items', {}, 'ValidationError');
     if (keys[0] !== key) throw new BadRequest('Request body and URI mismatch', {}, 'ValidationError');
+    if (versionOf(request).atLeast('2.86')) validateExtraSpecs(spec);
     await api.flavors.update(f.id, { extraSpecs: { ...f.extraSpecs, ...spec } });
     return spec;
   });

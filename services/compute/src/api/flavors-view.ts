@@ -19,9 +19,11 @@ export function flavorDetailView(f: Flavor, base: string, v: ApiVersion): Record
     links: resourceLinks(base, 'flavors', f.id),
     'OS-FLV-EXT-DATA:ephemeral': f.ephemeralGb,
     'OS-FLV-DISABLED:disabled': f.disabled,
-    swap: f.swap === 0 ? '' : f.swap,
+    // 2.75: swap 0 instead of "" for none.
+    swap: f.swap === 0 && !v.atLeast('2.75') ? '' : f.swap,
     rxtx_factor: f.rxtxFactor,
     'os-flavor-access:is_public': f.isPublic,
     ...(v.atLeast('2.55') ? { description: f.description } : {}),
+    ...(v.atLeast('2.61') ? { extra_specs: { ...f.extraSpecs } } : {}),
   };
 }

@@ -51,7 +51,14 @@ export function registerKeypairRoutes(app: FastifyInstance, api: ComputeApi): vo
     onlyKeys(b, ['name', 'public_key', ...(v.atLeast('2.2') ? ['type'] : []), ...(v.atLeast('2.10') ? ['user_id'] : [])], 'keypair');
     const name = b.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > 255) throw invalid('name', `${JSON.stringify(name)} is not valid`);
-    if (!/^[a-zA-Z0-9 _-]+$/.test(name) || name.trim() !== name) throw new BadRequest('Keypair data is invalid: Keypair name contains unsafe characters', {}, 'InvalidKeypair');
+    // 2.92: '@' and '.' are allowed in names too.
+    const safe = v.atLeast('2.92') ? /^[a-zA-Z0-9 @._-]+$/ : /^[a-zA-Z0-9 _-]+$/;
+    if (!safe.test(name) || name.trim() !== name) {
+      if (v.atLeast('2.92')) throw invalid('name', `'${name}' does not match '^[a-zA-Z0-9 @._-]+$'`);
+      throw new BadRequest('Keypair data is invalid: Keypair name contains unsafe characters', {}, 'InvalidKeypair');
+    }
+    // 2.92: import only; nova no longer generates key pairs.
+    if (v.atLeast('2.92') && b.public_key === undefined) throw invalid('keypair', "'public_key' is a required property");
     const type = b.type === undefined ? 'ssh' : b.type;
     if (type !== 'ssh' && type !== 'x509') throw invalid('type', `${JSON.stringify(type)} is not one of ['ssh', 'x509']`);
     const userId = typeof b.user_id === 'string' ? b.user_id : ctx.userId;

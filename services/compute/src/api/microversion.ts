@@ -39,7 +39,7 @@ export const MIN_VERSION = new ApiVersion(2, 1);
  * The highest microversion served: every response change up to it is implemented (see
  * docs/compute.md for the list).
  */
-export const MAX_VERSION = new ApiVersion(2, 60);
+export const MAX_VERSION = new ApiVersion(2, 96);
 
 /** The value of the compute entry of an `OpenStack-API-Version` header, if any. */
 function fromOpenStackHeader(value: string | string[] | undefined): string | undefined {

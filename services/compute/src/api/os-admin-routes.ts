@@ -1,7 +1,7 @@
 /** os-availability-zone, os-services, os-hypervisors (+statistics), os-server-external-events, extensions. */
 import type { FastifyInstance } from 'fastify';
 import { contextOf } from '@strata/auth';
-import { BadRequest, NotFound } from '@strata/errors';
+import { BadRequest, NotFound, OpenStackError } from '@strata/errors';
 import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
 import { serviceIsUp, type ComputeNode, type ServiceRecord } from '../objects/service-record.js';
@@ -31,6 +31,9 @@ function hypervisorView(n: ComputeNode, s: ServiceRecord | undefined, v: ApiVers
     status: s?.disabled === true ? 'disabled' : 'enabled',
   };
   if (!detail) return base;
+  const service = { host: n.host, id: s === undefined ? null : v.atLeast('2.53') ? s.uuid : s.numId, disabled_reason: s?.disabledReason ?? null };
+  // 2.88: the resource figures (placement's business) and cpu_info are gone; uptime joins.
+  if (v.atLeast('2.88')) return { ...base, hypervisor_type: n.hypervisorType, hypervisor_version: n.hypervisorVersion, host_ip: n.hostIp, service, uptime: uptimeText() };
   let cpuInfo: unknown = n.cpuInfo;
   if (v.atLeast('2.28')) {
     try {
@@ -56,8 +59,18 @@ function hypervisorView(n: ComputeNode, s: ServiceRecord | undefined, v: ApiVers
     cpu_info: cpuInfo,
     disk_available_least: n.localGb - n.localGbUsed,
     host_ip: n.hostIp,
-    service: { host: n.host, id: s === undefined ? null : v.atLeast('2.53') ? s.uuid : s.numId, disabled_reason: s?.disabledReason ?? null },
+    service,
   };
+}
+
+/** What `uptime` prints, as the hypervisor reports it. */
+function uptimeText(): string {
+  return ` ${new Date().toISOString().slice(11, 19)} up 1 day,  1 user,  load average: 0.00, 0.00, 0.00`;
+}
+
+/** 404 from microversion `v` on (an API nova removed). */
+function goneSince(request: import('fastify').FastifyRequest, v: string): void {
+  if (versionOf(request).atLeast(v)) throw new NotFound('The resource could not be found.', {}, 'NotFound');
 }
 
 /** Register the admin-side os-* routes. */
@@ -89,6 +102,8 @@ export function registerOsAdminRoutes(app: FastifyInstance, api: ComputeApi): vo
     contextOf(request).authorize('os_compute_api:os-services');
     const v = versionOf(request);
     const q = request.query as Query;
+    // 2.75: unknown query parameters are an error instead of being ignored.
+    if (v.atLeast('2.75')) for (const k of Object.keys(q)) if (k !== 'host' && k !== 'binary') throw new BadRequest(`Invalid input for query parameters ${k}. Value: ${String(q[k])}. Additional properties are not allowed ('${k}' was unexpected)`, {}, 'ValidationError');
     const host = queryString(q, 'host');
     const binary = queryString(q, 'binary');
     const zones = await zoneOf();
@@ -189,6 +204,7 @@ export function registerOsAdminRoutes(app: FastifyInstance, api: ComputeApi): vo
   app.get('/v2.1/os-hypervisors/detail', async (request) => listHypervisors(request, true));
   app.get('/v2.1/os-hypervisors/statistics', async (request) => {
     contextOf(request).authorize('os_compute_api:os-hypervisors');
+    goneSince(request, '2.88');
     const list = await nodesWithServices();
     const sum = (f: (n: ComputeNode) => number): number => list.reduce((a, { n }) => a + f(n), 0);
     return {
@@ -221,10 +237,11 @@ export function registerOsAdminRoutes(app: FastifyInstance, api: ComputeApi): vo
   });
   app.get('/v2.1/os-hypervisors/:id/uptime', async (request) => {
     contextOf(request).authorize('os_compute_api:os-hypervisors');
+    goneSince(request, '2.88');
     const v = versionOf(request);
     const n = await api.services.getNode((request.params as { id: string }).id);
     const s = (await api.services.listServices({ host: n.host, binary: 'nova-compute' }))[0];
-    return { hypervisor: { ...hypervisorView(n, s, v, false, api), uptime: ` ${new Date().toISOString().slice(11, 19)} up 1 day,  1 user,  load average: 0.00, 0.00, 0.00` } };
+    return { hypervisor: { ...hypervisorView(n, s, v, false, api), uptime: uptimeText() } };
   });
   const byPattern = async (request: import('fastify').FastifyRequest, servers: boolean): Promise<Record<string, unknown>> => {
     contextOf(request).authorize('os_compute_api:os-hypervisors');
@@ -253,18 +270,29 @@ export function registerOsAdminRoutes(app: FastifyInstance, api: ComputeApi): vo
     ctx.authorize('os_compute_api:os-server-external-events:create');
     const b = request.body as { events?: unknown } | undefined;
     if (b === undefined || !Array.isArray(b.events) || b.events.length === 0) throw invalid('events', "'events' is a required property");
-    const names = ['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted', 'volume-extended', 'power-update', 'accelerator-request-bound', 'volume-reimaged'];
+    const v = versionOf(request);
+    const names = ['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted', ...(v.atLeast('2.51') ? ['volume-extended'] : []), ...(v.atLeast('2.76') ? ['power-update'] : []), ...(v.atLeast('2.82') ? ['accelerator-request-bound'] : []), ...(v.atLeast('2.93') ? ['volume-reimaged'] : [])];
     const events = b.events.map((e) => {
       const ev = e as { name?: unknown; server_uuid?: unknown; tag?: unknown; status?: unknown };
       if (typeof ev.name !== 'string' || !names.includes(ev.name)) throw invalid('name', `${JSON.stringify(ev.name)} is not one of ${JSON.stringify(names)}`);
       if (typeof ev.server_uuid !== 'string') throw invalid('server_uuid', "'server_uuid' is a required property");
       if (ev.status !== undefined && !['failed', 'completed', 'in-progress'].includes(String(ev.status))) throw invalid('status', `${JSON.stringify(ev.status)} is not valid`);
+      if (ev.name === 'power-update' && ev.tag !== 'POWER_ON' && ev.tag !== 'POWER_OFF') throw new BadRequest(`Invalid input for field/attribute tag. Value: ${String(ev.tag)}. power-update events need the tag POWER_ON or POWER_OFF`, {}, 'ValidationError');
       return { name: ev.name, server_uuid: ev.server_uuid, ...(typeof ev.tag === 'string' ? { tag: ev.tag } : {}), ...(typeof ev.status === 'string' ? { status: ev.status } : {}) };
     });
     const result = await api.externalEvents(ctx, events);
     if (result.every((r) => r.code === 404)) throw new NotFound('No instances found for any event', {}, 'NotFound');
     return reply.code(result.every((r) => r.code === 200) ? 200 : 207).send({ events: result });
   });
+
+  // os-consoles (the XenAPI console proxy) was removed from nova; its routes answer 410 Gone.
+  const gone = async (): Promise<never> => {
+    throw new OpenStackError(410, 'Gone', 'This resource is no longer available.  No forwarding address is given.');
+  };
+  app.get('/v2.1/servers/:id/consoles', gone);
+  app.post('/v2.1/servers/:id/consoles', gone);
+  app.get('/v2.1/servers/:id/consoles/:consoleId', gone);
+  app.delete('/v2.1/servers/:id/consoles/:consoleId', gone);
 
   const extensions = EXTENSIONS.map(([name, alias, description]) => ({ name, alias, description, namespace: `http://docs.openstack.org/compute/ext/fake_xml`, updated: '2014-12-03T00:00:00Z', links: [] }));
   app.get('/v2.1/extensions', async (request) => {

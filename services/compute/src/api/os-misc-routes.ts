@@ -181,9 +181,50 @@ export function registerOsMiscRoutes(app: FastifyInstance, api: ComputeApi): voi
   }
 
   // os-migrations.
+  // Strata has no migration engine, so the list is always empty; the query is still checked.
   app.get('/v2.1/os-migrations', async (request) => {
     contextOf(request).authorize('os_compute_api:os-hypervisors');
+    const v = versionOf(request);
+    const q = request.query as Query;
+    for (const [param, since] of [['changes-since', '2.59'], ['changes-before', '2.66']] as const) {
+      const t = v.atLeast(since) ? queryString(q, param) : undefined;
+      if (t !== undefined && Number.isNaN(Date.parse(t.replace(' ', 'T')))) throw new BadRequest(`Invalid input for query parameters ${param}. Value: ${t}. '${t}' is not a 'date-time'`, {}, 'ValidationError');
+    }
+    const limit = v.atLeast('2.59') ? queryString(q, 'limit') : undefined;
+    if (limit !== undefined && !/^\d+$/.test(limit)) throw new BadRequest(`Invalid input for query parameters limit. Value: ${limit}. '${limit}' does not match '^[0-9]*$'`, {}, 'ValidationError');
+    const marker = v.atLeast('2.59') ? queryString(q, 'marker') : undefined;
+    if (marker !== undefined) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
+    for (const param of v.atLeast('2.80') ? ['user_id', 'project_id'] : []) {
+      const id = queryString(q, param);
+      if (id !== undefined && (id.length < 1 || id.length > 255)) throw new BadRequest(`Invalid input for query parameters ${param}. Value: ${id}.`, {}, 'ValidationError');
+    }
     return { migrations: [] };
+  });
+
+  // Image pre-caching on an aggregate's hosts (2.81): accepted once every image is known.
+  app.post('/v2.1/os-aggregates/:id/images', async (request, reply) => {
+    if (!versionOf(request).atLeast('2.81')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
+    const ctx = contextOf(request);
+    aggAdmin(request);
+    const a = await api.aggregates.get((request.params as { id: string }).id);
+    const b = request.body as Record<string, unknown> | undefined;
+    if (b === undefined || b === null || typeof b !== 'object' || Array.isArray(b)) throw new BadRequest('The request body is missing or is not a JSON object.', {}, 'ValidationError');
+    onlyKeys(b, ['cache'], 'request body');
+    const cache = b.cache;
+    if (!Array.isArray(cache) || cache.length === 0) throw invalid('cache', `${JSON.stringify(cache)} is not a non-empty array`);
+    const ids = cache.map((e) => {
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) throw invalid('cache', `${JSON.stringify(e)} is not of type 'object'`);
+      onlyKeys(e as Record<string, unknown>, ['id'], 'cache');
+      const id = (e as { id?: unknown }).id;
+      if (typeof id !== 'string' || !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(id)) throw invalid('cache/id', `${JSON.stringify(id)} is not a 'uuid'`);
+      return id;
+    });
+    if (new Set(ids).size !== ids.length) throw invalid('cache', 'has non-unique elements');
+    if (await api.images.available(ctx.authToken)) {
+      for (const id of ids) if ((await api.images.find(ctx.authToken, id, ctx.globalRequestId)) === undefined) throw new BadRequest(`Image ${id} could not be found.`, {}, 'ImageNotFound');
+    }
+    void a;
+    return reply.code(202).send();
   });
 
   // os-quota-class-sets: the "default" class is the defaults every project starts from.

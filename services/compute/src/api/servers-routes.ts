@@ -6,7 +6,8 @@ import { BadRequest, Conflict, Forbidden, NotFound } from '@strata/errors';
 import { queryString, type Query } from '@strata/http';
 import { ComputeApi, type CreateServerRequest } from '../compute-api.js';
 import type { BlockDeviceRequest, Instance, MutableInstanceUpdate, RequestedNetwork } from '../objects/instance.js';
-import { addressesView, serverBasicView, serverDetailView, serverIndexView, vmStatesForStatus, type ServerViewContext } from './servers-view.js';
+import { addressesView, serverBasicView, serverDetailView, serverIndexView, serverShowView, vmStatesForStatus, type ServerViewContext } from './servers-view.js';
+import type { ApiVersion } from './microversion.js';
 import { baseOf, bodyObject, bool, canonicalIpv6, int, invalid, isUuid, metadataField, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 
 const SORT_KEYS = new Set(['access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'availability_zone', 'config_drive', 'created_at', 'display_description', 'display_name', 'host', 'hostname', 'image_ref', 'instance_type_id', 'kernel_id', 'key_name', 'launch_index', 'launched_at', 'locked', 'locked_by', 'node', 'power_state', 'progress', 'project_id', 'ramdisk_id', 'root_device_name', 'task_state', 'terminated_at', 'updated_at', 'user_id', 'uuid', 'vm_state']);
@@ -52,15 +53,20 @@ function parseTime(v: string, name: string): string {
 }
 
 /** Apply nova's list filters, sort and page; returns the page and whether more may follow. */
-async function listServers(api: ComputeApi, ctx: RequestContext, q: Query): Promise<{ page: Instance[]; limit: number | undefined }> {
+async function listServers(api: ComputeApi, ctx: RequestContext, q: Query, version: ApiVersion): Promise<{ page: Instance[]; limit: number | undefined }> {
   const admin = ctx.isAdmin;
+  // 2.83: non-admins may filter on more of the server's fields (admins always could).
+  const wide = admin || version.atLeast('2.83');
   const allTenants = q.all_tenants !== undefined && queryString(q, 'all_tenants') !== 'False' && queryString(q, 'all_tenants') !== 'false' && queryString(q, 'all_tenants') !== '0';
   if (allTenants) ctx.authorize('os_compute_api:servers:index:get_all_tenants', {});
   let projectId: string | undefined = ctx.projectId;
   // NOTE: as nova does, tenant_id/project_id only narrow an all_tenants listing.
   if (admin && allTenants) projectId = queryString(q, 'project_id') ?? queryString(q, 'tenant_id');
   const changesSince = queryString(q, 'changes-since');
-  const changesBefore = queryString(q, 'changes-before');
+  const changesBefore = version.atLeast('2.66') ? queryString(q, 'changes-before') : undefined;
+  if (changesSince !== undefined && changesBefore !== undefined && parseTime(changesSince, 'changes-since') > parseTime(changesBefore, 'changes-before')) {
+    throw new BadRequest('The value of changes-since must be less than or equal to changes-before.', {}, 'InvalidInput');
+  }
   const status = queryString(q, 'status');
   const deletedParam = admin ? queryString(q, 'deleted') : undefined;
   const onlyDeleted = deletedParam !== undefined && ['true', '1', 'yes', 'True'].includes(deletedParam);
@@ -69,7 +75,22 @@ async function listServers(api: ComputeApi, ctx: RequestContext, q: Query): Prom
     vmStates = all(q, 'status').flatMap(vmStatesForStatus);
     if (vmStates.length === 0) return { page: [], limit: undefined };
   }
+  // Without filters or sort keys applied here, paging runs in the database (nova's marker: any
+  // existing server, 400 MarkerNotFound otherwise).
+  const limitParam = queryString(q, 'limit');
+  if (limitParam !== undefined && !/^\d+$/.test(limitParam)) throw new BadRequest('limit param must be an integer', {}, 'InvalidInput');
+  const jsOnly = ['name', 'image', 'flavor', 'ip', 'ip6', 'reservation_id', 'tags', 'tags-any', 'not-tags', 'not-tags-any', 'sort_key', 'sort_dir', ...(version.atLeast('2.73') ? ['locked'] : []), ...(admin ? ['node'] : []), ...(wide ? ['key_name', 'availability_zone', 'user_id', 'vm_state', 'task_state', 'power_state', 'progress', 'config_drive', 'created_at', 'launched_at', 'terminated_at'] : [])];
+  const inDb = !jsOnly.some((k) => q[k] !== undefined);
+  let after: { createdAt: string; id: string } | undefined;
+  const markerParam = queryString(q, 'marker');
+  if (inDb && markerParam !== undefined) {
+    const m = await api.instances.find(markerParam, { includeDeleted: true });
+    if (m === undefined || (!admin && m.projectId !== ctx.projectId)) throw new BadRequest(`marker [${markerParam}] not found`, {}, 'MarkerNotFound');
+    after = { createdAt: m.createdAt, id: m.id };
+  }
   const list = await api.instances.list({
+    ...(inDb && after !== undefined ? { after } : {}),
+    ...(inDb && limitParam !== undefined ? { limit: Number(limitParam) } : {}),
     ...(projectId !== undefined ? { projectId } : {}),
     ...(changesSince !== undefined ? { changesSince: parseTime(changesSince, 'changes-since') } : {}),
     ...(changesBefore !== undefined ? { changesBefore: parseTime(changesBefore, 'changes-before') } : {}),
@@ -102,18 +123,43 @@ async function listServers(api: ComputeApi, ctx: RequestContext, q: Query): Prom
   if (ip6 !== undefined) out = out.filter((i) => i.networkInfo.some((n) => n.ips.some((a) => a.version === 6 && a.address.includes(ip6))));
   const reservation = queryString(q, 'reservation_id');
   if (reservation !== undefined) out = out.filter((i) => i.reservationId === reservation);
-  const keyName = queryString(q, 'key_name');
-  if (keyName !== undefined) out = out.filter((i) => i.keyName === keyName);
-  const az = queryString(q, 'availability_zone');
-  if (az !== undefined) out = out.filter((i) => i.availabilityZone === az);
+  if (wide) {
+    const keyName = queryString(q, 'key_name');
+    if (keyName !== undefined) out = out.filter((i) => i.keyName === keyName);
+    const az = queryString(q, 'availability_zone');
+    if (az !== undefined) out = out.filter((i) => i.availabilityZone === az);
+    const user = queryString(q, 'user_id');
+    if (user !== undefined) out = out.filter((i) => i.userId === user);
+    const vmState = all(q, 'vm_state');
+    if (vmState.length > 0) out = out.filter((i) => vmState.includes(i.vmState));
+    const taskState = all(q, 'task_state');
+    if (taskState.length > 0) out = out.filter((i) => taskState.includes(i.taskState ?? 'None'));
+    const power = all(q, 'power_state');
+    if (power.length > 0) out = out.filter((i) => power.includes(String(i.powerState)));
+    const progress = queryString(q, 'progress');
+    if (progress !== undefined) out = out.filter((i) => String(i.progress) === progress);
+    const configDrive = queryString(q, 'config_drive');
+    if (configDrive !== undefined) out = out.filter((i) => (i.configDrive !== '') === ['true', '1', 'yes', 'True'].includes(configDrive));
+    for (const [param, get] of [['created_at', (i: Instance) => i.createdAt], ['launched_at', (i: Instance) => i.launchedAt], ['terminated_at', (i: Instance) => i.terminatedAt]] as const) {
+      const t = queryString(q, param);
+      if (t !== undefined) {
+        const at = parseTime(t, param);
+        out = out.filter((i) => get(i) !== null && new Date(get(i) as string).toISOString().slice(0, 19) === at.slice(0, 19));
+      }
+    }
+  }
   if (admin) {
     const node = queryString(q, 'node');
     if (node !== undefined) out = out.filter((i) => i.node === node);
-    const user = queryString(q, 'user_id');
-    if (user !== undefined) out = out.filter((i) => i.userId === user);
   }
-  const v = ctx;
-  void v;
+  const locked = version.atLeast('2.73') ? queryString(q, 'locked') : undefined;
+  if (locked !== undefined) {
+    const l = locked.toLowerCase();
+    const truthy = ['1', 't', 'true', 'on', 'y', 'yes'];
+    const falsy = ['0', 'f', 'false', 'off', 'n', 'no'];
+    if (!truthy.includes(l) && !falsy.includes(l)) throw new BadRequest(`Unrecognized value '${locked}', acceptable values are: '0', '1', 'f', 'false', 'n', 'no', 'off', 'on', 't', 'true', 'y', 'yes'`, {}, 'InvalidInput');
+    out = out.filter((i) => i.locked === truthy.includes(l));
+  }
   const tags = queryString(q, 'tags');
   if (tags !== undefined) out = out.filter((i) => tags.split(',').every((t) => i.tags.includes(t)));
   const tagsAny = queryString(q, 'tags-any');
@@ -145,17 +191,15 @@ async function listServers(api: ComputeApi, ctx: RequestContext, q: Query): Prom
       return a.id < b.id ? 1 : -1;
     });
   }
-  const marker = queryString(q, 'marker');
+  const marker = inDb ? undefined : markerParam;
   if (marker !== undefined) {
     const idx = out.findIndex((i) => i.id === marker);
     if (idx < 0) throw new BadRequest(`marker [${marker}] not found`, {}, 'MarkerNotFound');
     out = out.slice(idx + 1);
   }
-  const limitRaw = queryString(q, 'limit');
   let limit: number | undefined;
-  if (limitRaw !== undefined) {
-    if (!/^\d+$/.test(limitRaw)) throw new BadRequest('limit param must be an integer', {}, 'InvalidInput');
-    limit = Number(limitRaw);
+  if (limitParam !== undefined) {
+    limit = Number(limitParam);
     out = out.slice(0, limit);
   }
   return { page: out, limit };
@@ -173,12 +217,14 @@ function nextLink(request: FastifyRequest, page: Instance[], limit: number | und
 }
 
 /** Parse block_device_mapping_v2 entries. */
-function parseBdms(v: unknown): BlockDeviceRequest[] {
+function parseBdms(v: unknown, version: ApiVersion): BlockDeviceRequest[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) throw invalid('block_device_mapping_v2', 'is not of type array');
   return v.map((raw) => {
     if (raw === null || typeof raw !== 'object') throw invalid('block_device_mapping_v2', 'entries must be objects');
     const b = raw as Record<string, unknown>;
+    if (b.volume_type !== undefined && !version.atLeast('2.67')) throw new BadRequest("Additional properties are not allowed ('volume_type' was unexpected)", {}, 'ValidationError');
+    if (b.volume_type !== undefined && b.volume_type !== null && (typeof b.volume_type !== 'string' || b.volume_type.length < 1 || b.volume_type.length > 255)) throw invalid('volume_type', `${JSON.stringify(b.volume_type)} is not valid`);
     const sourceType = (b.source_type ?? (b.volume_id !== undefined ? 'volume' : undefined)) as string | undefined;
     if (sourceType === undefined || !['image', 'volume', 'blank', 'snapshot'].includes(sourceType)) throw invalid('source_type', `${JSON.stringify(b.source_type)} is not one of ['volume', 'image', 'snapshot', 'blank']`);
     const dest = (b.destination_type ?? (sourceType === 'image' || sourceType === 'blank' ? 'local' : 'volume')) as string;
@@ -235,15 +281,43 @@ function parseNetworks(v: unknown, atLeast237: boolean): CreateServerRequest['ne
   });
 }
 
-const CREATE_KEYS = ['name', 'imageRef', 'flavorRef', 'networks', 'block_device_mapping_v2', 'block_device_mapping', 'key_name', 'user_data', 'metadata', 'security_groups', 'availability_zone', 'min_count', 'max_count', 'return_reservation_id', 'config_drive', 'accessIPv4', 'accessIPv6', 'adminPass', 'OS-DCF:diskConfig', 'personality', 'description', 'tags'];
+const CREATE_KEYS = ['name', 'imageRef', 'flavorRef', 'networks', 'block_device_mapping_v2', 'block_device_mapping', 'key_name', 'user_data', 'metadata', 'security_groups', 'availability_zone', 'min_count', 'max_count', 'return_reservation_id', 'config_drive', 'accessIPv4', 'accessIPv6', 'adminPass', 'OS-DCF:diskConfig', 'personality', 'description', 'tags', 'trusted_image_certificates', 'host', 'hypervisor_hostname', 'hostname'];
+
+/** Keys of the create body and the microversion that added them. */
+const CREATE_KEY_SINCE: Readonly<Record<string, string>> = { description: '2.19', tags: '2.52', trusted_image_certificates: '2.63', host: '2.74', hypervisor_hostname: '2.74', hostname: '2.90' };
+
+/**
+ * The guest hostname of 2.90 (a single DNS label, 1–63 characters) or 2.94 (an FQDN up to 255
+ * characters); 400 otherwise.
+ */
+export function hostnameField(obj: Record<string, unknown>, v: ApiVersion): string | undefined {
+  const h = obj.hostname;
+  if (h === undefined) return undefined;
+  if (typeof h !== 'string') throw invalid('hostname', `${JSON.stringify(h)} is not of type 'string'`);
+  const label = '[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?';
+  const ok = v.atLeast('2.94') ? h.length <= 255 && new RegExp(`^${label}(\\.${label})*\\.?$`).test(h) : h.length <= 63 && new RegExp(`^${label}$`).test(h);
+  if (!ok) throw invalid('hostname', `'${h}' does not match the hostname format`);
+  return h;
+}
+
+/** trusted_image_certificates (2.63): 1–50 unique non-empty strings, or null. */
+function trustedCertsField(obj: Record<string, unknown>): string[] | undefined {
+  const t = obj.trusted_image_certificates;
+  if (t === undefined || t === null) return undefined;
+  if (!Array.isArray(t)) throw invalid('trusted_image_certificates', `${JSON.stringify(t)} is not of type 'array', 'null'`);
+  if (t.length < 1) throw invalid('trusted_image_certificates', '[] is too short');
+  if (t.length > 50) throw invalid('trusted_image_certificates', 'is too long');
+  if (!t.every((c) => typeof c === 'string' && c.length > 0)) throw invalid('trusted_image_certificates', 'items must be non-empty strings');
+  if (new Set(t).size !== t.length) throw invalid('trusted_image_certificates', 'has non-unique elements');
+  return t as string[];
+}
 
 /** Parse and validate the create body (nova's schemas by microversion, by hand). */
 export function parseCreate(request: FastifyRequest): { req: CreateServerRequest; returnReservationId: boolean } {
   const v = versionOf(request);
   const s = bodyObject(request, 'server');
   onlyKeys(s, CREATE_KEYS, 'server');
-  if (s.description !== undefined && !v.atLeast('2.19')) throw new BadRequest("Additional properties are not allowed ('description' was unexpected)", {}, 'ValidationError');
-  if (s.tags !== undefined && !v.atLeast('2.52')) throw new BadRequest("Additional properties are not allowed ('tags' was unexpected)", {}, 'ValidationError');
+  for (const [key, since] of Object.entries(CREATE_KEY_SINCE)) if (s[key] !== undefined && !v.atLeast(since)) throw new BadRequest(`Additional properties are not allowed ('${key}' was unexpected)`, {}, 'ValidationError');
   if (s.personality !== undefined && v.atLeast('2.57')) throw new BadRequest("Additional properties are not allowed ('personality' was unexpected)", {}, 'ValidationError');
   const name = nameField(s, 'name', true) as string;
   const imageRefRaw = s.imageRef;
@@ -288,6 +362,12 @@ export function parseCreate(request: FastifyRequest): { req: CreateServerRequest
   const diskConfig = s['OS-DCF:diskConfig'];
   if (diskConfig !== undefined && diskConfig !== 'AUTO' && diskConfig !== 'MANUAL') throw invalid('OS-DCF:diskConfig', `${JSON.stringify(diskConfig)} is not one of ['AUTO', 'MANUAL']`);
   const description = s.description === undefined ? null : (str(s, 'description', { max: 255, nullable: true }) ?? null);
+  const hostname = hostnameField(s, v);
+  if (hostname !== undefined && maxCount > 1 && !v.atLeast('2.94')) throw new BadRequest('Cannot specify hostname when creating multiple servers', {}, 'ValidationError');
+  const trustedCerts = trustedCertsField(s);
+  if (trustedCerts !== undefined && (s.imageRef === undefined || s.imageRef === '')) throw new BadRequest('Image certificate validation is not supported when booting from volume', {}, 'CertificateValidationFailed');
+  const requestedHost = str(s, 'host', { min: 1, max: 255 }) ?? undefined;
+  const requestedNode = str(s, 'hypervisor_hostname', { min: 1, max: 255 }) ?? undefined;
   return {
     req: {
       name,
@@ -295,7 +375,7 @@ export function parseCreate(request: FastifyRequest): { req: CreateServerRequest
       imageRef: typeof imageRefRaw === 'string' ? imageRefRaw : '',
       flavorRef: String(flavorRaw).split('/').pop() ?? String(flavorRaw),
       networks: parseNetworks(s.networks, v.atLeast('2.37')),
-      blockDevices: parseBdms(s.block_device_mapping_v2),
+      blockDevices: parseBdms(s.block_device_mapping_v2, v),
       keyName,
       userData,
       metadata: metadataField(s.metadata),
@@ -310,6 +390,10 @@ export function parseCreate(request: FastifyRequest): { req: CreateServerRequest
       tags,
       adminPass,
       diskConfig: typeof diskConfig === 'string' ? diskConfig : 'MANUAL',
+      ...(hostname !== undefined ? { hostname } : {}),
+      ...(trustedCerts !== undefined ? { trustedCerts } : {}),
+      ...(requestedHost !== undefined ? { requestedHost } : {}),
+      ...(requestedNode !== undefined ? { requestedNode } : {}),
     },
     returnReservationId: bool(s, 'return_reservation_id') ?? false,
   };
@@ -336,6 +420,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     api.tracer.begin(ctx.globalRequestId ?? ctx.requestId).record({ step: 3, component: 'nova-api', kind: 'http', startedAt: started, durationMs: 0, outcome: 'ok', detail: 'POST /v2.1/servers' });
     const { req, returnReservationId } = parseCreate(request);
     const v = versionOf(request);
+    if (req.requestedHost !== undefined || req.requestedNode !== undefined) ctx.authorize('os_compute_api:servers:create:forced_host', { projectId: ctx.projectId ?? null });
     const { instances, reservationId } = await api.createServers(ctx, req, { networksRequired: v.atLeast('2.37') });
     if (returnReservationId) return reply.code(202).send({ reservation_id: reservationId });
     const first = instances[0] as Instance;
@@ -359,7 +444,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   app.get('/v2.1/servers', async (request) => {
     const ctx = contextOf(request);
     ctx.authorize('os_compute_api:servers:index', { projectId: ctx.projectId ?? null });
-    const { page, limit } = await listServers(api, ctx, request.query as Query);
+    const { page, limit } = await listServers(api, ctx, request.query as Query, versionOf(request));
     const vc = await viewContext(api, request, ctx);
     const links = nextLink(request, page, limit, 'servers');
     return { servers: page.map((i) => serverIndexView(i, vc)), ...(links !== undefined ? { servers_links: links } : {}) };
@@ -368,10 +453,10 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
   app.get('/v2.1/servers/detail', async (request) => {
     const ctx = contextOf(request);
     ctx.authorize('os_compute_api:servers:detail', { projectId: ctx.projectId ?? null });
-    const { page, limit } = await listServers(api, ctx, request.query as Query);
+    const { page, limit } = await listServers(api, ctx, request.query as Query, versionOf(request));
     const vc = await viewContext(api, request, ctx);
-    const attachments = new Map<string, Awaited<ReturnType<typeof api.attachments.list>>>();
-    for (const i of page) if (i.blockDevices.length > 0 || i.vmState !== 'building') attachments.set(i.id, await api.attachments.list(i.id));
+    // One query for the attachments of the whole page (not one per server).
+    const attachments = await api.attachments.listMany(page.filter((i) => i.blockDevices.length > 0 || i.vmState !== 'building').map((i) => i.id));
     const links = nextLink(request, page, limit, 'servers/detail');
     return { servers: page.map((i) => serverDetailView(i, { ...vc, attachments: attachments.get(i.id) ?? [] })), ...(links !== undefined ? { servers_links: links } : {}) };
   });
@@ -381,7 +466,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     const { id } = request.params as { id: string };
     const i = await api.getServer(ctx, id);
     ctx.authorize('os_compute_api:servers:show', { projectId: i.projectId });
-    return { server: serverDetailView(i, await viewContext(api, request, ctx, i)) };
+    return { server: serverShowView(i, await viewContext(api, request, ctx, i)) };
   });
 
   app.put('/v2.1/servers/:id', async (request) => {
@@ -389,12 +474,14 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     const { id } = request.params as { id: string };
     const v = versionOf(request);
     const s = bodyObject(request, 'server');
-    onlyKeys(s, ['name', 'accessIPv4', 'accessIPv6', 'OS-DCF:diskConfig', ...(v.atLeast('2.19') ? ['description'] : []), 'hostname'], 'server');
+    onlyKeys(s, ['name', 'accessIPv4', 'accessIPv6', 'OS-DCF:diskConfig', ...(v.atLeast('2.19') ? ['description'] : []), ...(v.atLeast('2.90') ? ['hostname'] : [])], 'server');
+    const hostname = hostnameField(s, v);
     const i = await api.getServer(ctx, id);
     ctx.authorize('os_compute_api:servers:update', { projectId: i.projectId });
     const name = nameField(s, 'name', false);
     const changes: MutableInstanceUpdate = {};
-    if (name !== undefined) Object.assign(changes, { name, hostname: name.toLowerCase().replace(/[^a-z0-9-]/g, '-') });
+    if (name !== undefined) Object.assign(changes, { name });
+    if (hostname !== undefined) Object.assign(changes, { hostname });
     const a4 = str(s, 'accessIPv4');
     if (a4 !== undefined && a4 !== null) {
       if (a4 !== '' && !isIPv4(a4)) throw invalid('accessIPv4', `'${a4}' is not a 'ipv4'`);
@@ -412,7 +499,7 @@ export function registerServerRoutes(app: FastifyInstance, api: ComputeApi): voi
     }
     if (s.description !== undefined) changes.description = str(s, 'description', { max: 255, nullable: true }) ?? null;
     const updated = Object.keys(changes).length > 0 ? await api.instances.save(i.id, changes) : i;
-    return { server: serverBasicView(updated, await viewContext(api, request, ctx), { rebuild: false }) };
+    return { server: serverBasicView(updated, await viewContext(api, request, ctx, v.atLeast('2.75') ? updated : undefined), { rebuild: false }) };
   });
 
   app.delete('/v2.1/servers/:id', async (request, reply) => {

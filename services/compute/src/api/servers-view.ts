@@ -177,15 +177,49 @@ export function serverDetailView(i: Instance, c: ServerViewContext): Record<stri
       out['OS-EXT-SRV-ATTR:user_data'] = i.userData;
     }
   }
+  if (v.atLeast('2.90') && !c.isAdmin) out['OS-EXT-SRV-ATTR:hostname'] = i.hostname;
   if (v.atLeast('2.9')) out.locked = i.locked;
   if (v.atLeast('2.16') && c.isAdmin) out.host_status = i.host === null ? '' : (c.hostStatus?.get(i.host) ?? 'UNKNOWN');
   if (v.atLeast('2.19')) out.description = i.description;
   if (v.atLeast('2.26')) out.tags = [...i.tags];
+  if (v.atLeast('2.63')) out.trusted_image_certificates = trustedCertsOf(i);
+  if (v.atLeast('2.73')) out.locked_reason = i.lockedReason;
+  if (v.atLeast('2.96')) out.pinned_availability_zone = i.availabilityZone;
   return out;
 }
 
-/** The reduced server of PUT /servers/{id} and the rebuild action (nova's show without extensions). */
+/** The server of GET /servers/{id}: the detail view plus server_groups (2.71). */
+export function serverShowView(i: Instance, c: ServerViewContext): Record<string, unknown> {
+  const out = serverDetailView(i, c);
+  if (c.version.atLeast('2.71')) out.server_groups = i.serverGroupId === null ? [] : [i.serverGroupId];
+  return out;
+}
+
+/** trusted_image_certificates (2.63): kept in system metadata as JSON; null when none were given. */
+export function trustedCertsOf(i: Instance): string[] | null {
+  const raw = i.systemMetadata.trusted_image_certificates;
+  if (raw === undefined || raw === '') return null;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    return Array.isArray(v) && v.length > 0 ? v.map(String) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The server of PUT /servers/{id} and the rebuild action: nova's show without extensions before
+ * 2.75, the full show view from 2.75 (rebuild: user_data instead of OS-EXT-SRV-ATTR:user_data).
+ */
 export function serverBasicView(i: Instance, c: ServerViewContext, opts: { rebuild: boolean }): Record<string, unknown> {
+  if (c.version.atLeast('2.75')) {
+    const full = serverShowView(i, c);
+    if (opts.rebuild) {
+      delete full['OS-EXT-SRV-ATTR:user_data'];
+      full.user_data = i.userData;
+    }
+    return full;
+  }
   const status = serverStatus(i.vmState, i.taskState);
   const v = c.version;
   const out: Record<string, unknown> = {
@@ -213,5 +247,8 @@ export function serverBasicView(i: Instance, c: ServerViewContext, opts: { rebui
   if (v.atLeast('2.26')) out.tags = [...i.tags];
   if (opts.rebuild && v.atLeast('2.54')) out.key_name = i.keyName;
   if (opts.rebuild && v.atLeast('2.57')) out.user_data = i.userData;
+  if (v.atLeast('2.63')) out.trusted_image_certificates = trustedCertsOf(i);
+  if (v.atLeast('2.71')) out.server_groups = i.serverGroupId === null ? [] : [i.serverGroupId];
+  if (v.atLeast('2.73')) out.locked_reason = i.lockedReason;
   return out;
 }

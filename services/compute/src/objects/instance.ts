@@ -227,6 +227,9 @@ export interface InstanceQuery {
   readonly host?: string;
   readonly vmStates?: readonly string[];
   readonly ids?: readonly string[];
+  /** Keyset paging in the default order (created_at desc, id desc): rows after this one. */
+  readonly after?: { readonly createdAt: string; readonly id: string };
+  readonly limit?: number;
 }
 
 /** Reads and writes instances; `save` is a compare-and-swap on task/vm state like nova's Instance.save. */
@@ -281,6 +284,9 @@ export class InstanceStore {
     if (q.host !== undefined) s = s.where('host', '=', q.host);
     if (q.vmStates !== undefined) s = s.where('vm_state', 'in', [...q.vmStates, '__none__']);
     if (q.ids !== undefined) s = s.where('id', 'in', [...q.ids, '__none__']);
+    const after = q.after;
+    if (after !== undefined) s = s.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+    if (q.limit !== undefined) s = s.limit(q.limit);
     const rows = await s.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
     return rows.map(instanceFromRow);
   }

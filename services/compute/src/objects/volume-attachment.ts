@@ -45,6 +45,27 @@ export class VolumeAttachmentStore {
     return rows.map(fromRow);
   }
 
+  /** The attachments of many servers in one query, by server id (GET /servers/detail). */
+  async listMany(instanceIds: readonly string[]): Promise<Map<string, VolumeAttachment[]>> {
+    const out = new Map<string, VolumeAttachment[]>();
+    // NOTE: chunked so a long page never exceeds the databases' bound-parameter limits.
+    for (let n = 0; n < instanceIds.length; n += 500) {
+      const chunk = instanceIds.slice(n, n + 500);
+      const rows = await this.#db.selectFrom('volume_attachments').selectAll().where('instance_id', 'in', chunk).orderBy('created_at').execute();
+      for (const r of rows) {
+        const list = out.get(r.instance_id) ?? [];
+        list.push(fromRow(r));
+        out.set(r.instance_id, list);
+      }
+    }
+    return out;
+  }
+
+  /** Change delete_on_termination of an attachment (2.85). */
+  async setDeleteOnTermination(instanceId: string, volumeId: string, deleteOnTermination: boolean): Promise<void> {
+    await this.#db.updateTable('volume_attachments').set({ delete_on_termination: deleteOnTermination }).where('instance_id', '=', instanceId).where('volume_id', '=', volumeId).execute();
+  }
+
   /** 404 VolumeAttachmentNotFound. */
   async get(instanceId: string, volumeId: string): Promise<VolumeAttachment> {
     const r = await this.#db.selectFrom('volume_attachments').selectAll().where('instance_id', '=', instanceId).where('volume_id', '=', volumeId).executeTakeFirst();
