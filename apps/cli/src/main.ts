@@ -1,5 +1,5 @@
 /** The `strata` command line: up, bootstrap, db sync, keystone rotate-keys. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, serviceDatabaseUrl } from '@strata/config';
 import { createDatabase, maskUrl, migrateToLatest } from '@strata/db';
@@ -11,6 +11,9 @@ import { blockStorageMigrations } from '@strata/block-storage';
 import { computeMigrations } from '@strata/compute';
 import { locate, loadStrataConfig } from './strata-config.js';
 import { startCloud } from './cloud.js';
+import { CredentialsError, findCredentials, openSession } from './commands/os-session.js';
+import { runTrace, TraceError } from './commands/trace.js';
+import { runServerCreate } from './commands/server-create.js';
 
 const MIGRATIONS = { identity: identityMigrations, image: imageMigrations, network: networkMigrations, block_storage: blockStorageMigrations, compute: computeMigrations } as const;
 
@@ -28,16 +31,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Start the whole cloud in this process (all-in-one).')
     .option('--data-dir <dir>', 'data directory (default: $STRATA_DATA_DIR or ./data)')
     .option('--config <file>', 'config file (default: <data-dir>/strata.toml)')
-    .action(async (flags: { dataDir?: string; config?: string }) => {
+    .option('--driver <driver>', 'hypervisor driver of this host: fake, qemu or auto (overrides [compute] driver)')
+    .option('--fake-hosts <n>', 'extra fake compute hosts to run in this process (overrides [compute] fake_hosts)')
+    .action(async (flags: { dataDir?: string; config?: string; driver?: string; fakeHosts?: string }) => {
       const loc = locate(flags, process.env);
-      const config = loadStrataConfig(loc, process.env);
+      const overrides: Record<string, string> = {};
+      if (flags.driver !== undefined) overrides.OS_COMPUTE__DRIVER = flags.driver;
+      if (flags.fakeHosts !== undefined) overrides.OS_COMPUTE__FAKE_HOSTS = flags.fakeHosts;
+      const config = loadStrataConfig(loc, { ...process.env, ...overrides });
       const logFile = join(loc.dataDir, 'strata.log');
       const logger = createLogger({ level: config.logging.level, file: logFile, bindings: { app: 'strata' } });
       print(`Starting Strata (data: ${loc.dataDir})...`);
       const cloud = await startCloud({ dataDir: loc.dataDir, config, logger });
       print('');
       print('Strata is up.');
-      for (const [service, url] of Object.entries(cloud.urls)) print(`  ${service.padEnd(10)} ${url}`);
+      for (const [service, url] of Object.entries(cloud.urls)) if (url !== '') print(`  ${service.padEnd(10)} ${url}`);
       print('');
       print(`Admin credentials: ${cloud.openrc} (shell) and ${cloud.cloudsYaml} (cloud "strata")`);
       print(`  source ${cloud.openrc} && openstack token issue`);
@@ -107,6 +115,62 @@ export async function main(argv: readonly string[]): Promise<number> {
       const config = loadStrataConfig(loc, process.env);
       const r = new KeyRepository(tokenKeyDir(loc.dataDir), config.identity.max_active_keys).rotate();
       print(`Rotated: key ${r.primary} is primary${r.removed.length > 0 ? `; removed ${r.removed.join(', ')}` : ''}. Restart keystone (or send SIGHUP) to use it.`);
+    });
+
+  program
+    .command('trace')
+    .description('Print the FLOW.md steps recorded for a server\'s create, one line per step (uses OS_* / OS_CLOUD / <data-dir>/openrc credentials).')
+    .argument('<server>', 'server name or ID')
+    .option('--follow', 'show the steps live while the server builds')
+    .option('--data-dir <dir>', 'data directory whose openrc to use when no OS_* variables are set')
+    .action(async (server: string, flags: { follow?: boolean; dataDir?: string }) => {
+      const dataDir = resolve(flags.dataDir ?? process.env.STRATA_DATA_DIR ?? 'data');
+      try {
+        const session = await openSession(findCredentials(process.env, dataDir));
+        exitCode = await runTrace(session, server, { follow: flags.follow === true }, { out: process.stdout, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+      } catch (err) {
+        if (!(err instanceof TraceError || err instanceof CredentialsError)) throw err;
+        process.stderr.write(`strata trace: ${err.message}\n`);
+        exitCode = 1;
+      }
+    });
+
+  const serverCmd = program.command('server').description('Servers, through the public compute API (as the openstack CLI).');
+  serverCmd
+    .command('create')
+    .description('Create a server; with --watch, show its build step by step (FLOW.md) until it is ACTIVE or ERROR.')
+    .argument('<name>', 'server name')
+    .requiredOption('--image <image>', 'image name or ID')
+    .requiredOption('--flavor <flavor>', 'flavor name or ID')
+    .option('--network <network>', 'network name or ID (repeatable; none given: auto)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--volume-size <gb>', 'also create and attach a blank volume of this size')
+    .option('--key-name <name>', 'key pair to inject')
+    .option('--user-data <file>', 'user data file')
+    .option('--watch', 'follow the build step by step')
+    .option('--data-dir <dir>', 'data directory whose openrc to use when no OS_* variables are set')
+    .action(async (name: string, flags: { image: string; flavor: string; network: string[]; volumeSize?: string; keyName?: string; userData?: string; watch?: boolean; dataDir?: string }) => {
+      const dataDir = resolve(flags.dataDir ?? process.env.STRATA_DATA_DIR ?? 'data');
+      try {
+        const session = await openSession(findCredentials(process.env, dataDir));
+        exitCode = await runServerCreate(
+          session,
+          {
+            name,
+            image: flags.image,
+            flavor: flags.flavor,
+            networks: flags.network,
+            ...(flags.volumeSize !== undefined ? { volumeSize: Number(flags.volumeSize) } : {}),
+            ...(flags.keyName !== undefined ? { keyName: flags.keyName } : {}),
+            ...(flags.userData !== undefined ? { userDataFile: flags.userData } : {}),
+            watch: flags.watch === true,
+          },
+          { out: process.stdout, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        );
+      } catch (err) {
+        if (!(err instanceof TraceError || err instanceof CredentialsError)) throw err;
+        process.stderr.write(`strata server create: ${err.message}\n`);
+        exitCode = 1;
+      }
     });
 
   try {

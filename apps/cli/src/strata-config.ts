@@ -7,9 +7,10 @@ import { imageSchema } from '@strata/image';
 import { computeSchema } from '@strata/compute';
 import { networkSchema } from '@strata/network';
 import { blockStorageSchema } from '@strata/block-storage';
+import { dashboardSchema } from '@strata/dashboard';
 
 /** Every group a strata.toml may hold. */
-export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...computeSchema, ...networkSchema, ...blockStorageSchema } as const;
+export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...computeSchema, ...networkSchema, ...blockStorageSchema, ...dashboardSchema } as const;
 
 /** The compiled config of the cloud. */
 export type StrataConfig = CompiledConfig<typeof strataSchema>;

@@ -8,6 +8,7 @@ import { silentLogger } from '@strata/log';
 import { startTestCloud, type TestCloud } from '@strata/testing';
 import { ComputeService } from './compute-service.js';
 import { InMemoryHypervisor } from './agent/in-memory-hypervisor.js';
+import type { GuestSpec } from './agent/hypervisor.js';
 import type { QuotaLimits } from './objects/quota.js';
 
 const quotas: QuotaLimits = { instances: 10, cores: 20, ram: 51200, key_pairs: 100, metadata_items: 128, server_groups: 10, server_group_members: 10, injected_files: 5, injected_file_content_bytes: 10240, injected_file_path_bytes: 255, fixed_ips: -1, floating_ips: 10, security_groups: 10, security_group_rules: 20 };
@@ -57,6 +58,7 @@ describe('nova with two hosts: reschedule, host down', () => {
     await tc?.close();
   });
 
+  // NOTE: the events of every attempt are stored before ACTIVE is visible, so no wait is needed after it.
   test('a spawn failure is cleaned up and rescheduled onto the other host', async () => {
     const c = await call('POST', '/servers', { server: { name: 'resched', imageRef: '00000000-0000-4000-8000-000000000001', flavorRef: '1', networks: 'none' } });
     assert.equal(c.status, 202);
@@ -81,5 +83,80 @@ describe('nova with two hosts: reschedule, host down', () => {
     const s = await waitFor(c.body.server.id, ['ACTIVE', 'ERROR']);
     assert.equal(s.status, 'ERROR');
     assert.match(s.fault.details, /Exceeded maximum number of retries|ComputeFilter rejected 1/);
+  });
+});
+
+/** A hypervisor whose spawn takes a while, so a build can be watched while it runs. */
+class SlowHypervisor extends InMemoryHypervisor {
+  override async spawn(spec: GuestSpec): Promise<void> {
+    await sleep(600);
+    await super.spawn(spec);
+  }
+}
+
+describe('nova flow trace: live while building, steps 1–2 from keystone', () => {
+  let tc: TestCloud;
+  let nova: ComputeService;
+  let token: string;
+  const call = async (method: string, url: string, payload?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await nova.app.inject({ method: method as 'GET', url: `/v2.1${url}`, headers: { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
+  };
+
+  before(async () => {
+    tc = await startTestCloud();
+    token = await tc.adminToken();
+    const dir = mkdtempSync(join(tmpdir(), 'strata-nova-live-'));
+    nova = await ComputeService.create({
+      databaseUrl: `sqlite://${join(dir, 'compute.sqlite')}`,
+      authUrl: tc.authUrl,
+      transportUrl: `memory://live-trace-${process.pid}`,
+      logger: silentLogger(),
+      settings: { defaultAvailabilityZone: 'nova', cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, reportIntervalMs: 100, serviceDownTimeMs: 1000, maxAttempts: 3, vifPluggingTimeoutMs: 0, quotas, fakeResources: { vcpus: 8, memoryMb: 8192, localGb: 100 } },
+      computeHosts: [{ host: 'slow', hypervisor: new SlowHypervisor({ vcpus: 8, memoryMb: 8192, localGb: 100 }) }],
+      controllerHost: 'controller',
+      stateDir: null,
+      catalogOverrides: { image: null, network: null, 'block-storage': null, volumev3: null, volume: null },
+    });
+    await nova.api.flavors.create({ id: '1', name: 'm1.tiny', memoryMb: 512, vcpus: 1, rootGb: 1, ephemeralGb: 0, swap: 0, rxtxFactor: 1, isPublic: true, description: null });
+  });
+  after(async () => {
+    await nova?.close();
+    await tc?.close();
+  });
+
+  test('steps already done are in the trace before the server is ACTIVE; all of them once it is', async () => {
+    const c = await call('POST', '/servers', { server: { name: 'live', imageRef: '00000000-0000-4000-8000-000000000001', flavorRef: '1', networks: 'none' } });
+    assert.equal(c.status, 202);
+    const id = c.body.server.id as string;
+    let partial: number[] | undefined;
+    for (let n = 0; n < 200 && partial === undefined; n++) {
+      const t = await call('GET', `/servers/${id}/strata-trace`);
+      const s = await call('GET', `/servers/${id}`);
+      const steps = t.status === 200 ? (t.body.trace.steps as Array<{ step: number }>).map((x) => x.step) : [];
+      if (s.body.server.status !== 'BUILD') break;
+      if (steps.includes(14)) partial = steps;
+      else await sleep(20);
+    }
+    assert.ok(partial !== undefined, 'the conductor step 14 was visible while the server was still building');
+    assert.equal(partial.includes(51), false, 'the spawn (step 51) was not yet recorded');
+    for (let n = 0; n < 200; n++) {
+      if ((await call('GET', `/servers/${id}`)).body.server.status !== 'BUILD') break;
+      await sleep(20);
+    }
+    const trace = (await call('GET', `/servers/${id}/strata-trace`)).body.trace;
+    const byStep = new Map<number, any>((trace.steps as any[]).map((x) => [x.step, x]));
+    assert.ok(byStep.has(51), 'the spawn is recorded once ACTIVE is visible');
+    assert.equal(new Set(trace.steps.map((x: any) => `${x.step}/${x.started_at}`)).size, trace.steps.length, 'no step stored twice');
+    // Steps 1–2 come from keystone: when it began authenticating for this token, and for how long.
+    const one = byStep.get(1);
+    const two = byStep.get(2);
+    assert.equal(one?.component, 'client');
+    assert.equal(one?.kind, 'http');
+    assert.equal(two?.component, 'keystone');
+    assert.equal(two?.kind, 'db');
+    assert.ok(Date.parse(two.started_at) <= Date.parse(byStep.get(3).started_at), 'the token was issued before the create request');
+    assert.equal(byStep.get(8)?.kind, 'rpc');
+    assert.equal(byStep.get(6)?.kind, 'db');
   });
 });

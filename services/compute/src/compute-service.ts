@@ -50,6 +50,9 @@ import { registerImageProxyRoutes } from './api/images-proxy-routes.js';
 import { registerNetworkProxyRoutes } from './api/network-proxy-routes.js';
 import { registerVolumeProxyRoutes } from './api/volume-proxy-routes.js';
 import { registerFloatingIpProxyRoutes } from './api/floating-ip-proxy-routes.js';
+import { createMetadataApp } from './metadata/metadata-server.js';
+import { ConsoleService, registerRemoteConsoleRoutes } from './console/remote-consoles.js';
+import { NoVncProxy } from './console/novnc-proxy.js';
 
 /** The [compute] options the service uses, compiled (durations in ms). */
 export interface ComputeSettings {
@@ -107,6 +110,10 @@ export class ComputeService {
   readonly app: FastifyInstance;
   readonly api: ComputeApi;
   readonly tracer: Tracer;
+  /** Console URLs and their tokens (remote-consoles, the noVNC proxy). */
+  readonly consoles: ConsoleService;
+  #serviceToken: (() => Promise<string>) | undefined;
+  readonly #extraApps: Array<{ close(): Promise<void> }> = [];
   readonly #database: Database<ComputeDatabase>;
   readonly #transport: RuntimeTransport;
   readonly #servers: RpcServer[];
@@ -117,10 +124,11 @@ export class ComputeService {
   readonly #heartbeat: NodeJS.Timeout;
   #closed: Promise<void> | undefined;
 
-  private constructor(init: { app: FastifyInstance; api: ComputeApi; tracer: Tracer; database: Database<ComputeDatabase>; transport: RuntimeTransport; servers: RpcServer[]; log: Logger; o: ComputeServiceOptions; deps: Deps; heartbeat: NodeJS.Timeout }) {
+  private constructor(init: { app: FastifyInstance; api: ComputeApi; tracer: Tracer; consoles: ConsoleService; database: Database<ComputeDatabase>; transport: RuntimeTransport; servers: RpcServer[]; log: Logger; o: ComputeServiceOptions; deps: Deps; heartbeat: NodeJS.Timeout }) {
     this.app = init.app;
     this.api = init.api;
     this.tracer = init.tracer;
+    this.consoles = init.consoles;
     this.#database = init.database;
     this.#transport = init.transport;
     this.#servers = init.servers;
@@ -189,7 +197,7 @@ export class ComputeService {
       policy: computePolicy,
       authUrl: o.authUrl,
       isPublic: (r) => isVersionPath(r.url),
-      trace: { tracer, component: 'nova-api', askStep: 4, answerStep: 5 },
+      trace: { tracer, component: 'nova-api', askStep: 4, answerStep: 5, authSteps: true },
       ...(o.requireEnforcement === true ? { requireEnforcement: true } : {}),
     });
     app.decorateRequest('apiVersion', null);
@@ -218,8 +226,10 @@ export class ComputeService {
     registerNetworkProxyRoutes(app, api);
     registerVolumeProxyRoutes(app, api);
     registerFloatingIpProxyRoutes(app, api);
+    const consoles = new ConsoleService({ api, compute });
+    registerRemoteConsoleRoutes(app, api, consoles);
 
-    const service = new ComputeService({ app, api, tracer, database, transport, servers, log, o, deps: { conductor, scheduler, images, networks, volumes }, heartbeat });
+    const service = new ComputeService({ app, api, tracer, consoles, database, transport, servers, log, o, deps: { conductor, scheduler, images, networks, volumes }, heartbeat });
     try {
       for (const h of o.computeHosts) await service.addComputeHost(h.host, h.hypervisor);
     } catch (err) {
@@ -270,6 +280,7 @@ export class ComputeService {
    * neutron port bindings. Tokens are reused for 30 minutes.
    */
   useServiceToken(token: () => Promise<string>): void {
+    this.#serviceToken = token;
     let cached: { value: string; until: number } | undefined;
     let pending: Promise<string> | undefined;
     this.#deps.networks.useServiceToken(async () => {
@@ -284,6 +295,35 @@ export class ComputeService {
     });
   }
 
+  /**
+   * Start nova-api-metadata on host:port (the guests' metadata API); resolves to its base URL.
+   * Neutron lookups use the service token given to useServiceToken.
+   */
+  async listenMetadata(host: string, port: number, opts: { sharedSecret: string }): Promise<string> {
+    const app = createMetadataApp({
+      instances: this.api.instances,
+      networks: this.#deps.networks,
+      serviceToken: async () => (this.#serviceToken === undefined ? undefined : this.#serviceToken()),
+      sharedSecret: opts.sharedSecret,
+      logger: this.#log.child({ component: 'nova-api-metadata' }),
+    });
+    this.#extraApps.push(app);
+    await app.listen({ host, port });
+    const addr = app.server.address();
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${typeof addr === 'object' && addr !== null ? addr.port : port}`;
+    this.#log.info({ url }, 'metadata API listening');
+    return url;
+  }
+
+  /** Start the noVNC proxy on host:port; resolves to the port it listens on. */
+  async listenConsoleProxy(host: string, port: number): Promise<number> {
+    const proxy = new NoVncProxy({ tokens: this.consoles.tokens, logger: this.#log });
+    this.#extraApps.push(proxy);
+    const actual = await proxy.listen(host, port);
+    this.#log.info({ host, port: actual }, 'noVNC proxy listening');
+    return actual;
+  }
+
   /** The compute hosts running in this process. */
   get hosts(): readonly string[] {
     return [...this.#hosts.keys()];
@@ -294,6 +334,7 @@ export class ComputeService {
     const h = this.#hosts.get(host);
     if (h === undefined) return;
     this.#hosts.delete(host);
+    h.manager.close();
     await h.tracker.stop();
     await h.server.stop();
     await h.hypervisor.close();
@@ -314,6 +355,7 @@ export class ComputeService {
     this.#closed ??= (async () => {
       clearInterval(this.#heartbeat);
       await this.app.close();
+      for (const a of this.#extraApps.splice(0)) await a.close();
       for (const h of [...this.#hosts.keys()]) await this.stopComputeHost(h);
       for (const s of this.#servers) await s.stop();
       await this.#transport.close();

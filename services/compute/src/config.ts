@@ -6,7 +6,9 @@ export const computeSchema = {
   compute: {
     port: portOpt(8774, 'Port of the Compute v2.1 API.'),
     metadata_port: portOpt(8775, 'Port of the metadata API.'),
-    driver: enumOpt('fake', ['fake', 'qemu'], 'Hypervisor driver of the compute host this process runs. Possible values: fake (in-memory, instant), qemu (needs qemu-system and the virt-qemu driver).'),
+    metadata_proxy_shared_secret: stringOpt('', 'Secret a metadata proxy (neutron\'s) signs X-Instance-ID with (HMAC-SHA256); the metadata API rejects requests whose X-Instance-ID-Signature does not match. Possible values: any string; the same in the network backend.'),
+    novncproxy_port: portOpt(6080, 'Port of the noVNC proxy (websocket to a server\'s VNC console).'),
+    driver: enumOpt('fake', ['fake', 'qemu', 'auto'], 'Hypervisor driver of the compute host this process runs. Possible values: fake (in-memory, instant), qemu (real VMs: needs qemu-system-x86), auto (qemu where qemu-system-x86_64 runs, else fake; what `npm start` uses).'),
     host: stringOpt('', 'Name of this compute host; empty means the machine host name. Possible values: a host name.'),
     fake_hosts: intOpt(0, 'Extra fake compute hosts to run in this process (for scale runs), named <host>-fake-<n>. Possible values: 0 or more.', 0, 100_000),
     default_availability_zone: stringOpt('nova', 'Availability zone of compute hosts. Possible values: any name.'),

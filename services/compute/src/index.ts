@@ -9,3 +9,7 @@ export { InMemoryHypervisor } from './agent/in-memory-hypervisor.js';
 export type { Hypervisor, GuestSpec, HostResources, HypervisorCapabilities } from './agent/hypervisor.js';
 export { MIN_VERSION, MAX_VERSION, negotiateVersion, ApiVersion } from './api/microversion.js';
 export { DriverHypervisor, loadDriverHypervisor } from './agent/driver-hypervisor.js';
+export { configDriveData, configDriveTree, metadataSourceFromGuestSpec, metaDataJson, networkDataJson, ec2MetaData, hostnameOf } from './metadata/instance-metadata.js';
+export type { MetadataSource, MetadataPort, MetadataSubnet } from './metadata/instance-metadata.js';
+export { signInstanceId } from './metadata/metadata-lookup.js';
+export type { VncAddress } from './agent/hypervisor.js';

@@ -91,6 +91,13 @@ describe('keystone over HTTP', () => {
     const v = await call('GET', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': t } });
     assert.equal(v.status, 200);
     assert.equal(v.body.token.user.name, 'admin');
+    assert.equal(v.body.token['strata:authentication'], undefined, 'plain validation answers as keystone does');
+    // Strata validators ask for when and how long authentication ran (FLOW.md steps 1–2 of their traces).
+    const timed = await call('GET', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': t, 'x-strata-auth-timing': '1' } });
+    const auth = timed.body.token['strata:authentication'];
+    assert.equal(typeof auth.duration_ms, 'number');
+    assert.ok(auth.duration_ms >= 0);
+    assert.equal(Date.parse(auth.started_at) + auth.duration_ms, Date.parse(timed.body.token.issued_at), 'authentication ended when the token was issued');
     assert.equal((await call('HEAD', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': t } })).status, 200);
     assert.equal((await call('DELETE', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': t } })).status, 204);
     assert.equal((await call('GET', '/v3/auth/tokens', { token: admin, headers: { 'x-subject-token': t } })).status, 404);

@@ -149,6 +149,7 @@ export class IdentityApi {
 
   /** POST /v3/auth/tokens: authenticate the identity, resolve the scope, issue a token. */
   async authenticate(identity: AuthIdentity, scope: AuthScope | 'unscoped' | undefined): Promise<ValidatedToken> {
+    const authStarted = Date.now();
     const methods = identity.methods;
     if (methods.length === 0) throw new BadRequest('Invalid input for field identity/methods: [] is too short');
     let userId: string;
@@ -228,6 +229,8 @@ export class IdentityApi {
       auditIds: [newAuditId(), ...inherited.auditIds],
       ...(appCred !== undefined ? { appCredId: appCred.id } : {}),
       ...(trust !== undefined ? { trustId: trust.id } : {}),
+      // NOTE: signed into the token so any service validating it can trace FLOW.md steps 1–2 of its requests.
+      authMs: Math.max(0, Date.parse(issuedAt) - authStarted),
     };
     const id = await this.#tokens.issue(payload);
     // Building the validated view checks roles on the scope (401 when the user has none).

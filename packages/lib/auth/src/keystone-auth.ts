@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Unauthorized } from '@strata/errors';
 import type { Trace, Tracer } from '@strata/trace';
+import type { TokenBody } from '@strata/clients';
 import { RequestContext } from './request-context.js';
 import type { Policy } from './policy.js';
 import type { TokenValidator } from './token-validator.js';
@@ -21,8 +22,11 @@ export interface KeystoneAuthOptions {
   readonly isPublic?: (request: FastifyRequest) => boolean;
   /** Keystone's URL, for the WWW-Authenticate header of 401s. */
   readonly authUrl: string;
-  /** Record the validation as these FLOW.md steps (e.g. nova: 4 and 5). */
-  readonly trace?: { readonly tracer: Tracer; readonly component: string; readonly askStep: number; readonly answerStep?: number };
+  /**
+   * Record the validation as these FLOW.md steps (e.g. nova: 4 and 5); with `authSteps`, also steps 1–2 (the user
+   * authenticating with keystone for the token this request carries) from the timing keystone reports.
+   */
+  readonly trace?: { readonly tracer: Tracer; readonly component: string; readonly askStep: number; readonly answerStep?: number; readonly authSteps?: boolean };
   /** Test builds: fail any successful authenticated request whose handler ran no policy check. */
   readonly requireEnforcement?: boolean;
 }
@@ -31,6 +35,15 @@ export interface KeystoneAuthOptions {
 export function contextOf(request: FastifyRequest): RequestContext {
   if (request.context === null) throw new Unauthorized();
   return request.context;
+}
+
+/** The authentication timing keystone reported for a token, when it did and it is well formed. */
+function authenticationOf(body: TokenBody): { startedAt: number; durationMs: number } | undefined {
+  const a = body['strata:authentication'];
+  if (a === undefined || a === null || typeof a !== 'object') return undefined;
+  const startedAt = Date.parse(a.started_at);
+  if (Number.isNaN(startedAt) || typeof a.duration_ms !== 'number' || !Number.isFinite(a.duration_ms) || a.duration_ms < 0) return undefined;
+  return { startedAt, durationMs: a.duration_ms };
 }
 
 /** Install token validation on every route of `app` (call before adding routes). */
@@ -59,6 +72,11 @@ export function registerKeystoneAuth(app: FastifyInstance, opts: KeystoneAuthOpt
       trace.record({ step: opts.trace.askStep, component: opts.trace.component, kind: 'http', startedAt: started, durationMs, outcome: 'ok', detail: 'token validation requested' });
       if (opts.trace.answerStep !== undefined) trace.record({ step: opts.trace.answerStep, component: 'keystone', kind: 'http', startedAt: started, durationMs, outcome: 'ok', detail: 'token valid' });
     }
+    const authentication = authenticationOf(body);
+    if (trace !== undefined && opts.trace?.authSteps === true && authentication !== undefined) {
+      trace.record({ step: 1, component: 'client', kind: 'http', startedAt: authentication.startedAt, durationMs: 0, outcome: 'ok', detail: 'credentials sent to keystone' });
+      trace.record({ step: 2, component: 'keystone', kind: 'db', startedAt: authentication.startedAt, durationMs: authentication.durationMs, outcome: 'ok', detail: `token issued at ${body.issued_at}` });
+    }
     request.context = new RequestContext({
       requestId: request.id,
       globalRequestId: request.globalRequestId ?? request.id,
@@ -72,6 +90,7 @@ export function registerKeystoneAuth(app: FastifyInstance, opts: KeystoneAuthOpt
       roles: (body.roles ?? []).map((r) => r.name),
       authToken: token,
       expiresAt: body.expires_at,
+      authentication,
       policy: opts.policy,
     });
   });

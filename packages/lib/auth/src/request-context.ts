@@ -17,6 +17,8 @@ export class RequestContext {
   /** The caller's token, to pass on when this service calls another. */
   readonly authToken: string;
   readonly expiresAt: string;
+  /** When keystone began authenticating for the caller's token and how long it took (Strata keystone only), for traces. */
+  readonly authentication: { readonly startedAt: number; readonly durationMs: number } | undefined;
   readonly #policy: Policy;
   #authorized = false;
 
@@ -33,6 +35,7 @@ export class RequestContext {
     roles: readonly string[];
     authToken: string;
     expiresAt: string;
+    authentication?: { startedAt: number; durationMs: number } | undefined;
     policy: Policy;
   }) {
     this.requestId = init.requestId;
@@ -47,6 +50,7 @@ export class RequestContext {
     this.roles = Object.freeze([...init.roles]);
     this.authToken = init.authToken;
     this.expiresAt = init.expiresAt;
+    this.authentication = init.authentication;
     this.#policy = init.policy;
   }
 

@@ -58,7 +58,7 @@ export class TokenValidator {
     let body: TokenBody;
     try {
       // NOTE: the token validates itself (subject == caller), so services need no service credentials.
-      body = await this.#client.validateToken(token, token, globalRequestId !== undefined ? { globalRequestId } : {});
+      body = await this.#client.validateToken(token, token, { authTiming: true, ...(globalRequestId !== undefined ? { globalRequestId } : {}) });
     } catch (err) {
       if (isOpenStackError(err) && (err.status === 401 || err.status === 404 || err.status === 403)) throw new Unauthorized('The request you have made requires authentication.', {}, 'InvalidToken');
       if (isOpenStackError(err) && err.status === 503) throw new ServiceUnavailable('The identity service is not available.', {}, 'IdentityUnavailable', { cause: err });

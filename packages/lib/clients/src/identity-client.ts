@@ -13,6 +13,8 @@ export interface TokenBody {
   readonly issued_at: string;
   readonly audit_ids: readonly string[];
   readonly catalog?: ReadonlyArray<{ readonly type: string; readonly name: string; readonly endpoints: ReadonlyArray<{ readonly interface: string; readonly region_id: string | null; readonly url: string }> }>;
+  /** Strata only, when validation asked for it (authTiming): when keystone began authenticating for this token, and for how long. */
+  readonly 'strata:authentication'?: { readonly started_at: string; readonly duration_ms: number };
 }
 
 /** A token and what keystone said about it. */
@@ -57,10 +59,15 @@ export class IdentityClient {
    * GET /v3/auth/tokens: validate `subjectToken` using `authToken` (a service token, or the subject itself).
    * Throws an OpenStackError with keystone's status (404 for an invalid subject, 401 for a bad caller).
    */
-  async validateToken(authToken: string, subjectToken: string, opts: { nocatalog?: boolean; globalRequestId?: string } = {}): Promise<TokenBody> {
+  async validateToken(authToken: string, subjectToken: string, opts: { nocatalog?: boolean; globalRequestId?: string; authTiming?: boolean } = {}): Promise<TokenBody> {
     const res = await requestJson<{ token: TokenBody }>(`${this.#authUrl}/auth/tokens${opts.nocatalog === false ? '' : '?nocatalog'}`, {
       timeoutMs: this.#timeoutMs,
-      headers: { 'x-auth-token': authToken, 'x-subject-token': subjectToken, ...(opts.globalRequestId !== undefined ? { 'x-openstack-request-id': opts.globalRequestId } : {}) },
+      headers: {
+        'x-auth-token': authToken,
+        'x-subject-token': subjectToken,
+        ...(opts.globalRequestId !== undefined ? { 'x-openstack-request-id': opts.globalRequestId } : {}),
+        ...(opts.authTiming === true ? { 'x-strata-auth-timing': '1' } : {}),
+      },
     });
     return res.body.token;
   }

@@ -39,7 +39,12 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     OS_BLOCK_STORAGE__PORT: '0',
     OS_IMAGE__PORT: '0',
     OS_COMPUTE__PORT: '0',
+    OS_COMPUTE__METADATA_PORT: '0',
+    OS_COMPUTE__NOVNCPROXY_PORT: '0',
     OS_NETWORK__PORT: '0',
+    OS_DASHBOARD__PORT: '0',
+    // In-process test clouds serve APIs only; the dashboard is tested against `strata up` (startStrataProcess).
+    OS_DASHBOARD__ENABLED: 'false',
     OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4',
     OS_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,
     ...(opts.env ?? {}),

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const REPO = resolve(new URL('../../../../', import.meta.url).pathname);
 
 /** The port option of every service that `strata up` may start; unknown ones are ignored by the config loader. */
-const PORT_KEYS = ['OS_IDENTITY__PORT', 'OS_IMAGE__PORT', 'OS_COMPUTE__PORT', 'OS_COMPUTE__METADATA_PORT', 'OS_NETWORK__PORT', 'OS_BLOCK_STORAGE__PORT', 'OS_DASHBOARD__PORT'] as const;
+const PORT_KEYS = ['OS_IDENTITY__PORT', 'OS_IMAGE__PORT', 'OS_COMPUTE__PORT', 'OS_COMPUTE__METADATA_PORT', 'OS_COMPUTE__NOVNCPROXY_PORT', 'OS_NETWORK__PORT', 'OS_BLOCK_STORAGE__PORT', 'OS_DASHBOARD__PORT'] as const;
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {

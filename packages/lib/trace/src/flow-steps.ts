@@ -3,11 +3,16 @@
 /** The groups FLOW.md sorts its steps into. */
 export type FlowGroup = 'identity' | 'compute' | 'scheduling' | 'conductor' | 'image' | 'network' | 'storage' | 'hypervisor';
 
+/** How a step travels: an HTTP call between services, an RPC message on the bus, or a database read/write. */
+export type FlowKind = 'http' | 'rpc' | 'db';
+
 /** One step of the flow. */
 export interface FlowStep {
   readonly step: number;
   readonly group: FlowGroup;
   readonly title: string;
+  /** The hop FLOW.md describes for the step. */
+  readonly kind: FlowKind;
 }
 
 const G: ReadonlyArray<[FlowGroup, number, number]> = [
@@ -75,9 +80,18 @@ const TITLES: readonly string[] = [
   'nova-compute asks the hypervisor to start the VM',
 ];
 
+/** The kind of each step, by ranges of FLOW.md (inclusive). */
+const KINDS: ReadonlyArray<[FlowKind, number, number]> = [
+  ['http', 1, 1], ['db', 2, 2], ['http', 3, 5], ['db', 6, 7], ['rpc', 8, 9], ['db', 10, 11], ['rpc', 12, 15], ['db', 16, 17],
+  ['rpc', 18, 19], ['http', 20, 22], ['db', 23, 25], ['http', 26, 29], ['rpc', 30, 31], ['db', 32, 32], ['rpc', 33, 34],
+  ['db', 35, 35], ['rpc', 36, 37], ['http', 38, 40], ['rpc', 41, 42], ['db', 43, 43], ['rpc', 44, 46], ['db', 47, 47],
+  ['rpc', 48, 49], ['http', 50, 50], ['rpc', 51, 51],
+];
+
 /** Every step, 1 to 51. */
 export const FLOW_STEPS: readonly FlowStep[] = TITLES.map((title, i) => {
   const step = i + 1;
   const group: FlowGroup = G.find(([, lo, hi]) => step >= lo && step <= hi)?.[0] ?? 'identity';
-  return Object.freeze({ step, group, title });
+  const kind: FlowKind = KINDS.find(([, lo, hi]) => step >= lo && step <= hi)?.[0] ?? 'http';
+  return Object.freeze({ step, group, title, kind });
 });

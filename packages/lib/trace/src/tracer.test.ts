@@ -9,6 +9,7 @@ test('FLOW.md has 51 steps in eight groups', () => {
   assert.equal(FLOW_STEPS[12]?.group, 'scheduling');
   assert.equal(FLOW_STEPS[50]?.group, 'hypervisor');
   assert.equal(new Set(FLOW_STEPS.map((s) => s.group)).size, 8);
+  assert.deepEqual([1, 6, 8, 16, 20, 32, 51].map((n) => FLOW_STEPS[n - 1]?.kind), ['http', 'db', 'rpc', 'db', 'http', 'db', 'rpc']);
 });
 
 test('steps record duration and outcome, sorted by step, errors rethrown', async () => {

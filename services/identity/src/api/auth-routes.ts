@@ -98,7 +98,12 @@ export function registerAuthRoutes(app: FastifyInstance, api: IdentityApi, trace
     trace.record({ step: 5, component: 'keystone', kind: 'http', startedAt: started, durationMs: Date.now() - started, outcome: 'ok', detail: 'token valid' });
     const q = request.query as Query;
     const catalog = queryFlag(q, 'nocatalog') ? undefined : await api.catalogFor(token.project?.id);
-    return reply.header('x-subject-token', subjectId).send(tokenView(token, catalog));
+    const view = tokenView(token, catalog) as { token: Record<string, unknown> };
+    // Strata's own, only for validators that ask (X-Strata-Auth-Timing): when and how long the token's authentication ran.
+    if (request.headers['x-strata-auth-timing'] !== undefined && token.payload.authMs !== undefined) {
+      view.token['strata:authentication'] = { started_at: new Date(Date.parse(token.payload.issuedAt) - token.payload.authMs).toISOString(), duration_ms: token.payload.authMs };
+    }
+    return reply.header('x-subject-token', subjectId).send(view);
   });
 
   app.delete('/v3/auth/tokens', async (request, reply) => {

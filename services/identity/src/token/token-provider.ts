@@ -24,6 +24,8 @@ export interface TokenPayload {
   readonly appCredId?: string;
   /** Set on a token issued through a trust (OS-TRUST); its scope is the trust's project. */
   readonly trustId?: string;
+  /** How long keystone took to authenticate before issuing (ms); authentication began at issuedAt minus this. */
+  readonly authMs?: number;
 }
 
 interface Claims {
@@ -35,6 +37,7 @@ interface Claims {
   a: string[];
   ac?: string;
   tr?: string;
+  au?: number;
 }
 
 /** A url-safe random audit id, as keystone makes them (22 characters). */
@@ -65,6 +68,7 @@ export class TokenProvider {
     if (p.scope.kind === 'system') claims.s.sys = true;
     if (p.appCredId !== undefined) claims.ac = p.appCredId;
     if (p.trustId !== undefined) claims.tr = p.trustId;
+    if (p.authMs !== undefined) claims.au = p.authMs;
     const expSeconds = Math.ceil(Date.parse(p.expiresAt) / 1000);
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256', kid: this.#keys.primary.kid, typ: 'JWT' })
@@ -103,6 +107,7 @@ export class TokenProvider {
       auditIds: claims.a,
       ...(claims.ac !== undefined ? { appCredId: claims.ac } : {}),
       ...(claims.tr !== undefined ? { trustId: claims.tr } : {}),
+      ...(typeof claims.au === 'number' && Number.isFinite(claims.au) ? { authMs: claims.au } : {}),
     };
   }
 }
