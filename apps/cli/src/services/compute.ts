@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ComputeService, InMemoryHypervisor, loadDriverHypervisor, seedFlavors, type ComputeSettings, type Hypervisor } from '@strata/compute';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
+import { qemuInstancesPath, resolveComputeDriver } from './qemu-setup.js';
 
 function settingsOf(ctx: CloudContext): ComputeSettings {
   const c = ctx.config.compute;
@@ -47,7 +48,10 @@ export const computeService: CloudService = {
     const hypervisorFor = async (h: string, kind: 'fake' | 'qemu'): Promise<Hypervisor> => {
       let hv: Hypervisor | undefined;
       try {
-        hv = await loadDriverHypervisor(kind, h, { ...resources, dataDir: join(ctx.dataDir, 'compute', 'instances', h) });
+        hv =
+          kind === 'qemu'
+            ? await loadDriverHypervisor(kind, h, { instancesPath: qemuInstancesPath(ctx.dataDir), logger: ctx.logger }, { forceConfigDrive: true, logger: ctx.logger })
+            : await loadDriverHypervisor(kind, h, { ...resources, dataDir: join(ctx.dataDir, 'compute', 'instances', h) });
       } catch (err) {
         if (kind === 'qemu') throw err;
         ctx.logger.warn({ err, host: h }, 'fake driver package failed to start; using the in-memory hypervisor');
@@ -56,7 +60,7 @@ export const computeService: CloudService = {
       if (kind === 'qemu') throw new Error('[compute] driver = qemu: the virt-qemu driver is not available in this build; use driver = fake');
       return new InMemoryHypervisor(resources);
     };
-    const computeHosts = [{ host, hypervisor: await hypervisorFor(host, c.driver) }];
+    const computeHosts = [{ host, hypervisor: await hypervisorFor(host, await resolveComputeDriver(c.driver, ctx.logger)) }];
     for (let n = 1; n <= c.fake_hosts; n++) computeHosts.push({ host: `${host}-fake-${n}`, hypervisor: new InMemoryHypervisor(resources) });
     const service = await ComputeService.create({
       databaseUrl: ctx.databaseUrl('compute'),
@@ -73,6 +77,10 @@ export const computeService: CloudService = {
     let listen: string;
     try {
       listen = await service.listen(ctx.listenHost, c.port);
+      // nova-api-metadata and nova-novncproxy beside the API.
+      await service.listenMetadata(ctx.listenHost, c.metadata_port, { sharedSecret: c.metadata_proxy_shared_secret });
+      const vncPort = await service.listenConsoleProxy(ctx.listenHost, c.novncproxy_port);
+      service.consoles.setProxyBaseUrl(`http://${ctx.publicHost}:${vncPort}`);
     } catch (err) {
       await service.close();
       throw err;

@@ -1,6 +1,7 @@
 /** glance in the all-in-one: glance-api on [image] port, its file store under <data-dir>/images. */
 import { ImageService, imageDataDir } from '@strata/image';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
+import { provideTestImage, resolveComputeDriver } from './qemu-setup.js';
 
 /** The image service of the all-in-one. */
 export const imageService: CloudService = {
@@ -37,6 +38,10 @@ export const imageService: CloudService = {
     return {
       url,
       catalog: [{ type: 'image', name: 'glance', description: 'Image Service', urls: { public: url, internal: url, admin: url } }],
+      // With real VMs, the bootable test image is built (first start) and registered as a public image.
+      afterBootstrap: async (admin) => {
+        if ((await resolveComputeDriver(ctx.config.compute.driver, ctx.logger)) === 'qemu') await provideTestImage({ dataDir: ctx.dataDir, glanceUrl: url, token: admin.token, logger: ctx.logger });
+      },
       close: () => service.close(),
     };
   },

@@ -2,11 +2,14 @@
  * nova-compute: builds guests (steps 13–51) from what conductor, glance, neutron and cinder give
  * it, runs lifecycle actions, and never touches the database (everything goes through conductor).
  */
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BadRequest } from '@strata/errors';
 import type { Logger } from '@strata/log';
 import type { RpcContext } from '@strata/rpc';
-import { FLOW_STEPS, type Trace, type Tracer } from '@strata/trace';
+import { FLOW_STEPS, type Trace, type TraceEvent, type Tracer } from '@strata/trace';
 import type { ConductorRpcClient } from '../conductor/conductor-rpc.js';
 import type { SchedulerRpcClient } from '../scheduler/scheduler-rpc.js';
 import type { BlockDeviceRequest, Instance, MutableInstanceUpdate, NetworkInfo, RequestedNetwork } from '../objects/instance.js';
@@ -15,9 +18,9 @@ import type { InstanceActionEvent } from '../objects/instance-action.js';
 import { cachedFileOk, type ImageService } from '../clients/image-service.js';
 import type { NetworkService, PortMeta } from '../clients/network-service.js';
 import type { VolumeService } from '../clients/volume-service.js';
-import { mark, traceIdOf, traceOf } from '../trace-steps.js';
+import { LiveSteps, mark, traceOf } from '../trace-steps.js';
 import type { BuildAndRunArgs, ComputeRpc, ExternalEvent, PowerAction } from './compute-rpc.js';
-import type { GuestSpec, Hypervisor } from './hypervisor.js';
+import type { GuestSpec, Hypervisor, PortBinding } from './hypervisor.js';
 import { KeyedMutex } from './keyed-mutex.js';
 
 /** What a compute host is built from. */
@@ -35,6 +38,8 @@ export interface ComputeManagerOptions {
   readonly imageCacheDir: string | null;
   readonly maxAttempts: number;
   readonly vifPluggingTimeoutMs: number;
+  /** How often guests' power states are compared with the hypervisor's (0: only on its events). @default 60000 */
+  readonly powerSyncIntervalMs?: number;
 }
 
 /** A build failure at a FLOW.md step. */
@@ -82,9 +87,76 @@ export class ComputeManager implements ComputeRpc {
   /** Events that arrived, by instance, so a waiter registered late still sees them. */
   readonly #events = new Map<string, Set<string>>();
   readonly #waiters = new Map<string, () => void>();
+  /** How neutron bound each port this host plugged (vif type and details, network MTU). */
+  readonly #bindings = new Map<string, PortBinding>();
+  /** Flow steps already stored as action events (shared by a server's attempts on this host). */
+  readonly #sentSteps = new WeakSet<TraceEvent>();
+  #powerSyncTimer: NodeJS.Timeout | undefined;
+  #firstSync: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(options: ComputeManagerOptions) {
     this.#o = options;
+    const hv = options.hypervisor;
+    if (hv.powerState !== undefined) {
+      hv.onPowerChange?.((id) => void this.syncPowerState(id));
+      const every = options.powerSyncIntervalMs ?? 60_000;
+      // NOTE: the first pass soon after start finds guests whose process went away while nova-compute was down.
+      const first = setTimeout(() => void this.syncPowerStates(), Math.min(every === 0 ? 2000 : every, 2000));
+      first.unref();
+      if (every > 0) {
+        this.#powerSyncTimer = setInterval(() => void this.syncPowerStates(), every);
+        this.#powerSyncTimer.unref();
+      }
+      this.#firstSync = first;
+    }
+  }
+
+  /** Stop the periodic tasks. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#powerSyncTimer);
+    clearTimeout(this.#firstSync);
+  }
+
+  /** nova's `_sync_power_states`: every guest the hypervisor has on this host. */
+  async syncPowerStates(): Promise<void> {
+    const hv = this.#o.hypervisor;
+    if (this.#closed || hv.guests === undefined) return;
+    const ids = await hv.guests().catch((err: unknown) => {
+      this.#o.logger.warn({ err }, 'power sync: could not list guests');
+      return [] as string[];
+    });
+    for (const id of ids) await this.syncPowerState(id);
+  }
+
+  /**
+   * nova's `_sync_instance_power_state`: the hypervisor's power state wins over the DB's. A
+   * guest that powered itself off (or whose process died) while ACTIVE becomes SHUTOFF; a guest
+   * busy in a task is left to that task.
+   */
+  async syncPowerState(instanceId: string): Promise<void> {
+    const hv = this.#o.hypervisor;
+    if (this.#closed || hv.powerState === undefined) return;
+    const ctx: RpcContext = { requestId: `req-${randomUUID()}`, roles: ['admin'] };
+    await this.#locks
+      .run(instanceId, async () => {
+        if (this.#closed) return;
+        let instance: Instance;
+        try {
+          instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId });
+        } catch {
+          return;
+        }
+        if (instance.host !== this.#o.host || instance.taskState !== null || instance.deleted) return;
+        const state = await (hv.powerState as (id: string) => Promise<number>)(instanceId);
+        if (state === instance.powerState) return;
+        const changes: MutableInstanceUpdate = { powerState: state };
+        if (instance.vmState === 'active' && (state === PowerState.SHUTDOWN || state === PowerState.CRASHED || state === PowerState.NOSTATE)) changes.vmState = 'stopped';
+        this.#o.logger.info({ instanceId, vmState: instance.vmState, dbPowerState: instance.powerState, powerState: state }, 'power state out of sync: the hypervisor wins');
+        await this.#o.conductor.instanceUpdate(ctx, { instanceId, changes, expectedTaskState: [null] });
+      })
+      .catch((err: unknown) => this.#o.logger.warn({ err, instanceId }, 'power sync failed'));
   }
 
   get host(): string {
@@ -102,15 +174,27 @@ export class ComputeManager implements ComputeRpc {
     const token = args.authToken;
     const rid = ctx.globalRequestId;
     const made = { ports: [] as NetworkInfo[], volumes: [] as string[], attachments: [] as string[], spawned: false };
+    // Steps go to the conductor as they complete (every 100 ms), so traces can be followed while the server builds.
+    const live = new LiveSteps({
+      tracer: this.#o.tracer,
+      traceId: trace.id,
+      sent: this.#sentSteps,
+      send: (events) => this.#o.conductor.recordActionEvents(ctx, { instanceId: args.instanceId, requestId: ctx.requestId, events: events.map((e) => this.#actionEvent(e)), finish: false }),
+    });
+    live.start();
     let instance: Instance;
     try {
       instance = await atStep(14, () => trace.step(14, 'nova-compute', 'rpc', () => this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId }), 'asked conductor for the server and flavor'));
     } catch (err) {
       this.#o.logger.warn({ err, instanceId: args.instanceId }, 'build: instance vanished');
+      await live.take();
       return;
     }
     mark(trace, 19, 'nova-compute', 'rpc', `needs ${instance.flavor.vcpus} vCPU, ${instance.flavor.memoryMb} MB, ${instance.flavor.rootGb} GB`);
-    if (instance.taskState === 'deleting') return;
+    if (instance.taskState === 'deleting') {
+      await live.take();
+      return;
+    }
     try {
       await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { taskState: 'spawning' }, expectedTaskState: ['scheduling', 'unshelving', null] });
       const image = await this.#fetchImage(trace, token, rid, instance);
@@ -129,20 +213,22 @@ export class ComputeManager implements ComputeRpc {
         ephemeralGb: instance.flavor.ephemeralGb,
         swapMb: instance.flavor.swap,
         extraSpecs: instance.flavor.extraSpecs,
-        ports: ports.map((p) => ({ portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.map((i) => i.address) })),
+        ports: ports.map((p) => this.#guestPort(p)),
         volumes,
         userData: instance.userData,
         metadata: instance.metadata,
         keyData: instance.keyData,
+        ...this.#guestExtras(instance, image?.properties),
       };
       await atStep(51, () => trace.step(51, 'nova-compute', 'rpc', () => this.#o.hypervisor.spawn(spec), `guest spawned on ${this.#o.host}`));
       made.spawned = true;
+      // NOTE: the events are stored before ACTIVE is visible, so whoever sees ACTIVE sees the whole trace.
+      await this.#recordEvents(ctx, live, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Success', traceback: null, host: this.#o.host, details: null }], true);
       await this.#o.conductor.instanceUpdate(ctx, {
         instanceId: instance.id,
         changes: { vmState: 'active', taskState: null, powerState: PowerState.RUNNING, launchedAt: new Date().toISOString(), networkInfo: ports, rootDeviceName: '/dev/vda', fault: null },
         expectedTaskState: ['spawning'],
       });
-      await this.#recordEvents(ctx, trace, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Success', traceback: null, host: this.#o.host, details: null }], true);
       this.#o.logger.info({ instanceId: instance.id, host: this.#o.host, requestId: ctx.requestId }, 'spawned instance');
     } catch (err) {
       await this.#cleanupBuild(token, rid, instance, made);
@@ -151,6 +237,7 @@ export class ComputeManager implements ComputeRpc {
       const deleting = (err as { code?: string }).code === 'UnexpectedTaskState';
       if (deleting) {
         // NOTE: the server was deleted while building; terminateInstance (queued behind this lock) finishes the job.
+        await live.take();
         return;
       }
       const reschedule = step === 51 && args.attempt < this.#o.maxAttempts;
@@ -160,7 +247,7 @@ export class ComputeManager implements ComputeRpc {
         host: this.#o.host,
         fault: reschedule ? null : { code: 500, message: `Build of instance ${instance.id} aborted: ${message}`, details: message },
       });
-      await this.#recordEvents(ctx, trace, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Error', traceback: message, host: this.#o.host, details: null }], !reschedule);
+      await this.#recordEvents(ctx, live, instance.id, [{ event: 'compute_build_and_run_instance', startTime: started, finishTime: new Date().toISOString(), result: 'Error', traceback: message, host: this.#o.host, details: null }], !reschedule);
       if (reschedule) {
         await this.#o.scheduler.buildInstances(ctx, { instanceIds: [instance.id], spec: args.spec, attempt: args.attempt + 1, excludedHosts: args.triedHosts, authToken: token, lastFailure: message });
       }
@@ -169,8 +256,29 @@ export class ComputeManager implements ComputeRpc {
     }
   }
 
+  /** A port as the hypervisor gets it, with neutron's binding when this host plugged it. */
+  #guestPort(p: NetworkInfo): GuestSpec['ports'][number] {
+    const binding = this.#bindings.get(p.portId);
+    return { portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.filter((i) => i.type === 'fixed').map((i) => i.address), ...(binding !== undefined ? { binding } : {}) };
+  }
+
+  /** What a guest spec carries beyond sizes, ports and volumes: image properties, config drive, metadata fields. */
+  #guestExtras(instance: Instance, imageProperties: Readonly<Record<string, unknown>> | undefined): Partial<GuestSpec> {
+    const props: Record<string, string> = {};
+    for (const [k, v] of Object.entries(imageProperties ?? {})) if (typeof v === 'string') props[k] = v;
+    return {
+      imageProperties: props,
+      configDrive: ['true', '1', 'yes', 'on'].includes(instance.configDrive.toLowerCase()),
+      displayName: instance.name,
+      projectId: instance.projectId,
+      availabilityZone: instance.availabilityZone ?? 'nova',
+      keyName: instance.keyName,
+      flavorName: instance.flavor.name,
+    };
+  }
+
   /** Steps 20–27: the image's metadata, then its data into the host's cache (once per image, verified). */
-  async #fetchImage(trace: Trace, token: string, rid: string | undefined, instance: Instance): Promise<{ path: string | null; format: 'qcow2' | 'raw' } | null> {
+  async #fetchImage(trace: Trace, token: string, rid: string | undefined, instance: Instance): Promise<{ path: string | null; format: 'qcow2' | 'raw'; properties: Readonly<Record<string, unknown>> } | null> {
     if (instance.imageRef === '') return null;
     if (!(await this.#o.images.available(token))) return null;
     const image = await atStep(20, () =>
@@ -185,7 +293,7 @@ export class ComputeManager implements ComputeRpc {
     const dir = this.#o.imageCacheDir;
     if (dir === null || image.size === null || image.size === 0) {
       mark(trace, 27, 'nova-compute', 'http', 'image metadata ready (no data to cache)');
-      return { path: null, format };
+      return { path: null, format, properties: image.properties };
     }
     const path = join(dir, image.id);
     const cached = await atStep(27, () =>
@@ -200,7 +308,7 @@ export class ComputeManager implements ComputeRpc {
         return p;
       }, `image ${image.id} in the host cache`),
     );
-    return { path: cached, format };
+    return { path: cached, format, properties: image.properties };
   }
 
   /** Steps 28–38: create (or bind) and wait for each port; returns the network info. */
@@ -229,6 +337,7 @@ export class ComputeManager implements ComputeRpc {
       return trace === undefined ? run() : trace.step(28, 'nova-compute', 'http', run, req.portId !== undefined ? `PUT /v2.0/ports/${req.portId}` : `POST /v2.0/ports on ${req.networkId}`);
     });
     const network = await this.#o.networks.getNetwork(token, port.networkId, rid);
+    this.#bindings.set(port.id, { vifType: port.vifType ?? 'unbound', vifDetails: port.vifDetails ?? {}, ...(network?.mtu !== undefined ? { mtu: network.mtu } : {}) });
     const info: NetworkInfo = {
       portId: port.id,
       networkId: port.networkId,
@@ -315,9 +424,16 @@ export class ComputeManager implements ComputeRpc {
     for (const p of made.ports) await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
   }
 
-  async #recordEvents(ctx: RpcContext, trace: Trace, instanceId: string, extra: InstanceActionEvent[], finish: boolean): Promise<void> {
+  /** Store the steps not yet published and `extra` as events of the create action; `finish` ends the action. */
+  async #recordEvents(ctx: RpcContext, live: LiveSteps, instanceId: string, extra: InstanceActionEvent[], finish: boolean): Promise<void> {
     // NOTE: the flow steps become events of the create action, so `server event show` tells the story.
-    const steps: InstanceActionEvent[] = this.#o.tracer.read(trace.id).map((e) => ({
+    const steps = (await live.take()).map((e) => this.#actionEvent(e));
+    await this.#o.conductor.recordActionEvents(ctx, { instanceId, requestId: ctx.requestId, events: [...steps, ...extra], finish }).catch((err: unknown) => this.#o.logger.warn({ err, instanceId }, 'could not record action events'));
+  }
+
+  /** A flow step as an instance-action event (`flow_step_NN_<component>`). */
+  #actionEvent(e: TraceEvent): InstanceActionEvent {
+    return {
       event: `flow_step_${String(e.step).padStart(2, '0')}_${e.component}`,
       startTime: new Date(e.startedAt).toISOString(),
       finishTime: new Date(e.startedAt + e.durationMs).toISOString(),
@@ -325,9 +441,7 @@ export class ComputeManager implements ComputeRpc {
       traceback: e.outcome === 'error' ? (e.detail ?? null) : null,
       host: e.component.startsWith('nova-compute') ? this.#o.host : null,
       details: e.detail ?? null,
-    }));
-    await this.#o.conductor.recordActionEvents(ctx, { instanceId, requestId: ctx.requestId, events: [...steps, ...extra], finish }).catch((err: unknown) => this.#o.logger.warn({ err, instanceId }, 'could not record action events'));
-    void traceIdOf;
+    };
   }
 
   async terminateInstance(ctx: RpcContext, args: { instanceId: string; authToken: string }): Promise<void> {
@@ -413,22 +527,27 @@ export class ComputeManager implements ComputeRpc {
             await hv.destroy(instance.id);
             const imageRef = typeof args.extra?.imageRef === 'string' ? args.extra.imageRef : instance.imageRef;
             const image = await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
-            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: instance.networkInfo.map((p) => ({ portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.map((i) => i.address) })), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData });
+            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: instance.networkInfo.map((p) => this.#guestPort(p)), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
             changes.launchedAt = new Date().toISOString();
             if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
             break;
           }
           case 'resize':
-            if (instance.vmState === 'active') {
+            if (hv.resize !== undefined && instance.newFlavor !== null) {
+              const f = instance.newFlavor;
+              await hv.resize(instance.id, { vcpus: f.vcpus, memoryMb: f.memoryMb, rootGb: f.rootGb, ephemeralGb: f.ephemeralGb, swapMb: f.swap, extraSpecs: f.extraSpecs }, instance.vmState !== 'stopped');
+            } else if (instance.vmState === 'active') {
               await hv.powerOff(instance.id);
               await hv.powerOn(instance.id);
             }
             if (instance.newFlavor !== null) Object.assign(changes, { oldFlavor: instance.flavor, flavor: instance.newFlavor, newFlavor: null });
             break;
           case 'confirm_resize':
+            await hv.confirmResize?.(instance.id);
             Object.assign(changes, { oldFlavor: null, newFlavor: null });
             break;
           case 'revert_resize':
+            await hv.revertResize?.(instance.id);
             if (instance.oldFlavor !== null) Object.assign(changes, { flavor: instance.oldFlavor, oldFlavor: null, newFlavor: null });
             break;
         }
@@ -456,20 +575,50 @@ export class ComputeManager implements ComputeRpc {
     return args.length === 0 ? '' : text.split('\n').slice(-args.length).join('\n');
   }
 
+  async getVncConsole(_ctx: RpcContext, args: { instanceId: string }): Promise<{ host: string; port: number }> {
+    const hv = this.#o.hypervisor;
+    if (hv.vncConsole === undefined) throw new BadRequest('Unavailable console type vnc.', {}, 'ConsoleTypeUnavailable');
+    const a = await hv.vncConsole(args.instanceId);
+    return { host: a.host, port: a.port };
+  }
+
   async #uploadSnapshot(token: string, rid: string | undefined, instance: Instance, imageId: string): Promise<void> {
+    if (await this.#uploadGuestDisk(token, rid, instance, imageId)) return;
     let data = Buffer.from(`strata fake snapshot of ${instance.id}\n`);
     if (this.#o.imageCacheDir !== null && instance.imageRef !== '') data = await readFile(join(this.#o.imageCacheDir, instance.imageRef)).catch(() => data);
     await this.#o.images.upload(token, imageId, data, rid);
   }
 
+  /**
+   * createImage with a hypervisor that snapshots: the guest's root disk copied (`qemu-img convert`)
+   * to a scratch file in the format glance's record asks for, then streamed to glance. False when
+   * the hypervisor cannot (the caller falls back to the cached base image).
+   */
+  async #uploadGuestDisk(token: string, rid: string | undefined, instance: Instance, imageId: string): Promise<boolean> {
+    const hv = this.#o.hypervisor;
+    if (hv.snapshot === undefined || this.#o.imageCacheDir === null || !this.#o.hypervisor.capabilities.supportsSnapshot) return false;
+    const meta = await this.#o.images.find(token, imageId, rid);
+    const format = meta?.diskFormat === 'raw' ? 'raw' : 'qcow2';
+    const dir = join(this.#o.imageCacheDir, '_snapshots');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${imageId}.${format}`);
+    await rm(path, { force: true });
+    try {
+      const { size } = await hv.snapshot(instance.id, path, format);
+      this.#o.logger.info({ instanceId: instance.id, imageId, format, size }, 'snapshot taken; uploading to glance');
+      await this.#o.images.uploadStream(token, imageId, createReadStream(path), rid);
+    } finally {
+      await rm(path, { force: true });
+    }
+    return true;
+  }
+
   async snapshotInstance(ctx: RpcContext, args: { instanceId: string; imageId: string; authToken: string }): Promise<void> {
     await this.#locks.run(args.instanceId, async () => {
       const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
-      let data = Buffer.from(`strata fake snapshot of ${instance.id}\n`);
-      if (this.#o.imageCacheDir !== null && instance.imageRef !== '') data = await readFile(join(this.#o.imageCacheDir, instance.imageRef)).catch(() => data);
       let result = 'Success';
       try {
-        await this.#o.images.upload(args.authToken, args.imageId, data, ctx.globalRequestId);
+        await this.#uploadSnapshot(args.authToken, ctx.globalRequestId, instance, args.imageId);
       } catch (err) {
         result = 'Error';
         this.#o.logger.warn({ err, instanceId: instance.id }, 'snapshot upload failed');
@@ -509,7 +658,7 @@ export class ComputeManager implements ComputeRpc {
       const made = { ports: [] as NetworkInfo[] };
       const req: RequestedNetwork = { ...(args.networkId !== null ? { networkId: args.networkId } : {}), ...(args.portId !== null ? { portId: args.portId } : {}), ...(args.fixedIp !== null ? { fixedIp: args.fixedIp } : {}) };
       const info = await this.#plugPort(undefined, args.authToken, ctx.globalRequestId, instance, req, made);
-      await this.#o.hypervisor.attachInterface(instance.id, { portId: info.portId, macAddress: info.macAddress, networkId: info.networkId, ips: info.ips.map((i) => i.address) });
+      await this.#o.hypervisor.attachInterface(instance.id, this.#guestPort(info));
       await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { networkInfo: [...instance.networkInfo, info] } });
       return { portId: info.portId };
     });

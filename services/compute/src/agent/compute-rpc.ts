@@ -1,7 +1,7 @@
 /**
  * The compute RPC API (topic `compute.<host>`). Version history:
  * 1.0 - buildAndRunInstance, terminateInstance, power and lifecycle actions, console output,
- *       volume/interface attach, snapshot, external events.
+ *       volume/interface attach, snapshot, external events; getVncConsole (added compatibly).
  */
 import type { RpcClient, RpcContext } from '@strata/rpc';
 import type { RequestSpec } from '../scheduler/scheduler-rpc.js';
@@ -36,6 +36,8 @@ export interface ComputeRpc {
   runAction(ctx: RpcContext, args: { instanceId: string; action: PowerAction; authToken: string; extra?: Record<string, unknown> }): Promise<void>;
   /** call */
   getConsoleOutput(ctx: RpcContext, args: { instanceId: string; length: number | null }): Promise<string>;
+  /** call: where the guest's VNC server listens; 400 ConsoleTypeUnavailable without one */
+  getVncConsole(ctx: RpcContext, args: { instanceId: string }): Promise<{ host: string; port: number }>;
   /** cast */
   snapshotInstance(ctx: RpcContext, args: { instanceId: string; imageId: string; authToken: string }): Promise<void>;
   /** call: attach a volume through cinder's attachments API */
@@ -71,6 +73,9 @@ export class ComputeRpcClient {
   }
   getConsoleOutput(ctx: RpcContext, host: string, args: Args<'getConsoleOutput'>): Promise<string> {
     return this.#client.prepare({ server: host, version: '1.0', timeoutMs: 30_000 }).call<string>(ctx, 'getConsoleOutput', args);
+  }
+  getVncConsole(ctx: RpcContext, host: string, args: Args<'getVncConsole'>): Promise<{ host: string; port: number }> {
+    return this.#client.prepare({ server: host, version: '1.0', timeoutMs: 30_000 }).call<{ host: string; port: number }>(ctx, 'getVncConsole', args);
   }
   snapshotInstance(ctx: RpcContext, host: string, args: Args<'snapshotInstance'>): Promise<void> {
     return this.#client.prepare({ server: host, version: '1.0' }).cast(ctx, 'snapshotInstance', args);

@@ -19,11 +19,38 @@ export interface GuestSpec {
   readonly ephemeralGb: number;
   readonly swapMb: number;
   readonly extraSpecs: Readonly<Record<string, string>>;
-  readonly ports: ReadonlyArray<{ readonly portId: string; readonly macAddress: string; readonly networkId: string; readonly ips: readonly string[] }>;
+  readonly ports: ReadonlyArray<{ readonly portId: string; readonly macAddress: string; readonly networkId: string; readonly ips: readonly string[]; readonly binding?: PortBinding }>;
   readonly volumes: ReadonlyArray<{ readonly volumeId: string; readonly device: string; readonly bootIndex: number | null; readonly connection: Readonly<Record<string, unknown>> }>;
   readonly userData: string | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly keyData: string | null;
+  /** The image's glance properties (`hw_disk_bus`, `os_distro` ...); the driver honours what it knows. */
+  readonly imageProperties?: Readonly<Record<string, string>>;
+  /** The API asked for a config drive (`config_drive`); a hypervisor may also always make one. */
+  readonly configDrive?: boolean;
+  /** For the guest's metadata (config drive): display name, project, zone, key name, flavor name. */
+  readonly displayName?: string;
+  readonly projectId?: string;
+  readonly availabilityZone?: string;
+  readonly keyName?: string | null;
+  readonly flavorName?: string;
+}
+
+/** How neutron bound a port (`binding:vif_type`, `binding:vif_details`) and the network's MTU. */
+export interface PortBinding {
+  readonly vifType: string;
+  readonly vifDetails: Readonly<Record<string, unknown>>;
+  readonly mtu?: number;
+}
+
+/** A flavor's sizes for a cold resize. */
+export interface ResizeFlavor {
+  readonly vcpus: number;
+  readonly memoryMb: number;
+  readonly rootGb: number;
+  readonly ephemeralGb: number;
+  readonly swapMb: number;
+  readonly extraSpecs: Readonly<Record<string, string>>;
 }
 
 /** What a host offers. */
@@ -65,5 +92,32 @@ export interface Hypervisor {
   detachVolume(instanceId: string, volumeId: string, device: string): Promise<void>;
   attachInterface(instanceId: string, port: GuestSpec['ports'][number]): Promise<void>;
   detachInterface(instanceId: string, portId: string): Promise<void>;
+  /**
+   * Where the guest's VNC server listens (for the noVNC proxy). Optional: a hypervisor without
+   * graphical consoles leaves it out (the API then answers 400 ConsoleTypeUnavailable).
+   */
+  vncConsole?(instanceId: string): Promise<VncAddress>;
+  /**
+   * Copy the guest's root disk (consistent at one point in time) to `targetPath` for createImage.
+   * Optional: without it nova-compute uploads the cached base image.
+   */
+  snapshot?(instanceId: string, targetPath: string, format: 'qcow2' | 'raw'): Promise<{ readonly size: number }>;
+  /** Cold resize on this host (guest restarted with the new sizes unless it was stopped). Optional. */
+  resize?(instanceId: string, flavor: ResizeFlavor, powerOn: boolean): Promise<void>;
+  confirmResize?(instanceId: string): Promise<void>;
+  /** Back to the sizes before the pending resize; the guest runs again if it ran before. */
+  revertResize?(instanceId: string): Promise<void>;
+  /** The guest's power state as the hypervisor sees it (nova's numbers; 0 when unknown). Optional. */
+  powerState?(instanceId: string): Promise<number>;
+  /** Every guest the hypervisor has on this host. Optional (with powerState: the periodic power sync). */
+  guests?(): Promise<string[]>;
+  /** Be told when a guest's power state changes on its own (a guest that powered itself off). Optional. */
+  onPowerChange?(listener: (instanceId: string) => void): void;
   close(): Promise<void>;
+}
+
+/** A guest's VNC server address (host:port the proxy connects to; normally loopback). */
+export interface VncAddress {
+  readonly host: string;
+  readonly port: number;
 }

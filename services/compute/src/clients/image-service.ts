@@ -119,6 +119,11 @@ export class ImageService {
     await (await this.#required(token)).uploadData(token, imageId, Readable.from([data]), rid(requestId));
   }
 
+  /** Upload data from a stream (a snapshot file) to a queued image. */
+  async uploadStream(token: string, imageId: string, data: Readable, requestId?: string): Promise<void> {
+    await (await this.#required(token)).uploadData(token, imageId, data, rid(requestId));
+  }
+
   /** Apply an RFC 6902 patch to an image's properties. */
   async patch(token: string, id: string, ops: ReadonlyArray<Record<string, unknown>>, requestId?: string): Promise<Record<string, unknown>> {
     return { ...(await (await this.#required(token)).updateImage(token, id, ops as unknown as readonly ImagePatchOp[], rid(requestId))) };

@@ -11,6 +11,7 @@ export interface NetworkMeta {
   readonly external: boolean;
   readonly projectId: string;
   readonly subnets: readonly string[];
+  readonly mtu?: number;
 }
 
 /** A port as nova reads it. */
@@ -22,6 +23,10 @@ export interface PortMeta {
   readonly macAddress: string;
   readonly status: string;
   readonly fixedIps: ReadonlyArray<{ readonly ipAddress: string; readonly subnetId: string }>;
+  /** `binding:vif_type` (`bridge` from the linuxbridge backend, `other` from noop, `unbound`). */
+  readonly vifType?: string;
+  /** `binding:vif_details`. */
+  readonly vifDetails?: Readonly<Record<string, unknown>>;
 }
 
 function networkOf(n: Record<string, unknown>): NetworkMeta {
@@ -32,6 +37,7 @@ function networkOf(n: Record<string, unknown>): NetworkMeta {
     external: n['router:external'] === true,
     projectId: String(n.project_id ?? n.tenant_id ?? ''),
     subnets: Array.isArray(n.subnets) ? n.subnets.map(String) : [],
+    ...(typeof n.mtu === 'number' ? { mtu: n.mtu } : {}),
   };
 }
 
@@ -45,6 +51,8 @@ function portOf(p: Record<string, unknown>): PortMeta {
     macAddress: String(p.mac_address ?? ''),
     status: String(p.status ?? 'DOWN'),
     fixedIps: ips.map((i) => ({ ipAddress: i.ip_address, subnetId: i.subnet_id })),
+    ...(typeof p['binding:vif_type'] === 'string' ? { vifType: p['binding:vif_type'] } : {}),
+    ...(typeof p['binding:vif_details'] === 'object' && p['binding:vif_details'] !== null ? { vifDetails: { ...(p['binding:vif_details'] as Record<string, unknown>) } } : {}),
   };
 }
 

@@ -1,0 +1,256 @@
+/**
+ * Real virtual machines: the `openstack` CLI against a `strata up` child with `[compute] driver =
+ * qemu`, booting Strata's test image under QEMU (TCG where KVM does not work). One VM is reused
+ * across the steps to keep the file short on two busy cores.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { hasOpenstackCli, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
+import { BANNER_END, buildTestImage } from '@strata/virt-qemu';
+
+const run = promisify(execFile);
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((d) => {
+    try {
+      accessSync(join(d, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Programs the driver and the image build need (Debian: qemu-system-x86 qemu-utils syslinux mtools dosfstools cpio xorriso). */
+const NEEDED = ['qemu-system-x86_64', 'qemu-img', 'syslinux', 'mcopy', 'mkfs.fat', 'cpio', 'xorriso', 'apt-get', 'dpkg-deb'];
+const missing = NEEDED.filter((p) => !onPath(p));
+const skip = !hasOpenstackCli() ? 'the openstack CLI is not installed' : missing.length > 0 ? `real VMs need ${missing.join(', ')} (apt-get install qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools cpio xorriso)` : undefined;
+
+/**
+ * With root and the network tools (CI), the servers' ports are wired by the linuxbridge backend
+ * (a tap on the network's bridge, DHCP from its namespace); otherwise the driver falls back to
+ * QEMU user networking.
+ */
+const bridgeProblem = hostProblem() ?? (onPath('ping') ? undefined : 'ping is not installed');
+const linuxbridge = bridgeProblem === undefined;
+
+/** The test image is built once per machine and copied into each test's data dir. */
+const IMAGE_CACHE = join(tmpdir(), 'strata-test-image-cache', 'strata-test.qcow2');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of QEMU processes whose command line names `needle` (a guest's state directory). */
+function qemuPids(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmd.startsWith('qemu-system') || cmd.includes('/qemu-system')) {
+      if (cmd.includes(needle)) out.push(Number(name));
+    }
+  }
+  return out;
+}
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, everyMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+describe('real VMs: the openstack CLI against `strata up` with the QEMU driver', { skip, timeout: 480_000 }, () => {
+  let dataDir: string;
+  let strata: StrataProcess | undefined;
+  let env: NodeJS.ProcessEnv | undefined;
+  let vm1: string;
+  let vmDir: string;
+  let fixedIp = '';
+  const osc = async (...args: string[]): Promise<string> => (await run('openstack', args, { env, timeout: 120_000 })).stdout;
+  const json = async <T = any>(...args: string[]): Promise<T> => JSON.parse(await osc(...args, '-f', 'json')) as T;
+  const consoleLog = (server: string): Promise<string> => osc('console', 'log', 'show', server);
+  /**
+   * Wait (reading the serial log file: cheap on busy cores) until the guest wrote `needle`
+   * `times` times, then check that `console log show` shows it too.
+   */
+  const awaitConsole = async (serverId: string, needle: string, timeoutMs: number, times = 1): Promise<string> => {
+    const file = join(dataDir, 'vms', serverId, 'console.log');
+    await until(`"${needle}" on the console of ${serverId}`, timeoutMs, async () => existsSync(file) && count(readFileSync(file, 'utf8'), needle) >= times, 250);
+    const text = await consoleLog(serverId);
+    assert.ok(count(text, needle) >= times, `console log show has "${needle}"`);
+    return text;
+  };
+  const status = async (server: string): Promise<string> => (await osc('server', 'show', server, '-f', 'value', '-c', 'status')).trim();
+  const start = async (): Promise<void> => {
+    // NOTE: a restart keeps keystone's port: the openrc written on first start points at it.
+    const identityPort = env?.OS_AUTH_URL !== undefined ? new URL(env.OS_AUTH_URL).port : undefined;
+    strata = await startStrataProcess({ dataDir, env: { OS_COMPUTE__DRIVER: 'qemu', ...(linuxbridge ? { OS_NETWORK__BACKEND: 'linuxbridge' } : {}), ...(identityPort !== undefined ? { OS_IDENTITY__PORT: identityPort } : {}) }, timeoutMs: 120_000 });
+    env = strata.adminEnv;
+  };
+
+  before(async () => {
+    if (!existsSync(IMAGE_CACHE)) await buildTestImage({ output: IMAGE_CACHE });
+    dataDir = mkdtempSync(join(tmpdir(), 'strata-qemu-'));
+    mkdirSync(join(dataDir, 'images'), { recursive: true });
+    copyFileSync(IMAGE_CACHE, join(dataDir, 'images', 'strata-test.qcow2'));
+    await start();
+  });
+
+  after(async () => {
+    const code = await strata?.stop();
+    // Whatever a failed step left: no guest of this test outlives it.
+    for (const pid of qemuPids(dataDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    // Whatever a failed run left on the host network, the backend removes from its own records.
+    if (existsSync(join(dataDir, 'linuxbridge', 'owned.json'))) {
+      const b = await LinuxBridgeNetworkBackend.create({ stateDir: join(dataDir, 'linuxbridge'), interfaceMappings: {} });
+      await b.teardown();
+      await b.close();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.equal(code, 0, 'strata up stops cleanly on SIGTERM');
+  });
+
+  test('strata up registers the test image as a public image with cloud image properties', async () => {
+    const image = await json<{ visibility: string; status: string; min_disk: number; min_ram: number; disk_format: string; properties: Record<string, unknown> }>('image', 'show', 'strata-test');
+    assert.equal(image.status, 'active');
+    assert.equal(image.visibility, 'public');
+    assert.equal(image.disk_format, 'qcow2');
+    assert.ok(image.min_disk >= 1 && image.min_ram >= 64);
+    assert.equal(image.properties.hw_disk_bus, 'virtio');
+    assert.equal(image.properties.os_distro, 'strata-test');
+  });
+
+  test('server create --wait → ACTIVE, and the console shows the banner with its hostname within 60 s', async () => {
+    const server = await json<{ id: string; status: string }>('server', 'create', '--image', 'strata-test', '--flavor', 'm1.tiny', '--network', 'private', '--wait', 'vm1');
+    assert.equal(server.status, 'ACTIVE');
+    vm1 = server.id;
+    vmDir = join(dataDir, 'vms', vm1);
+    assert.equal(qemuPids(vmDir).length, 1, 'one QEMU process runs the server');
+    const log = await awaitConsole(vm1, BANNER_END, 60_000);
+    assert.match(log, /hostname: vm1\b/);
+    assert.match(log, new RegExp(`instance-id: ${vm1}`));
+    const addresses = (await json<{ addresses: Record<string, string[]> }>('server', 'show', 'vm1')).addresses;
+    fixedIp = addresses.private?.[0] ?? '';
+    if (linuxbridge) assert.match(log, new RegExp(`eth0 ${fixedIp.replace(/\./g, '\\.')}/`), `the guest has its port's fixed IP ${fixedIp} by DHCP`);
+    else assert.match(log, /eth0 10\.0\.2\.15\//, 'QEMU user networking (noop network backend)');
+    const vnc = await json<{ type: string; url: string }>('console', 'url', 'show', '--novnc', 'vm1');
+    assert.match(decodeURIComponent(vnc.url), /^http:\/\/.+token=[\w-]+/, `a noVNC URL for the VM's VNC server: ${vnc.url}`);
+    const tail = await osc('console', 'log', 'show', '--lines', '3', 'vm1');
+    assert.ok(tail.trim().split('\n').length <= 3, 'console log show --lines returns the tail');
+  });
+
+  test('linuxbridge backend: the VM answers ping from the DHCP namespace', { skip: linuxbridge ? undefined : `no linuxbridge backend here: ${bridgeProblem ?? ''}` }, async () => {
+    const project = (await osc('server', 'show', 'vm1', '-f', 'value', '-c', 'project_id')).trim();
+    const groups = await json<Array<{ ID: string; Name: string }>>('security', 'group', 'list', '--project', project);
+    const sg = groups.find((g) => g.Name === 'default');
+    assert.ok(sg !== undefined);
+    await osc('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', sg.ID);
+    const net = (await osc('network', 'show', 'private', '-f', 'value', '-c', 'id')).trim();
+    await until(`ping ${fixedIp} from qdhcp-${net}`, 30_000, async () => run('ip', ['netns', 'exec', `qdhcp-${net}`, 'ping', '-c', '1', '-W', '1', fixedIp]).then(() => true, () => false));
+  });
+
+  test('server add volume → the guest sees vdb; server remove volume → it is gone', async () => {
+    await osc('volume', 'create', '--size', '1', 'v1');
+    await until('v1 available', 60_000, async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available');
+    await osc('server', 'add', 'volume', 'vm1', 'v1');
+    await awaitConsole(vm1, 'block device added: vdb', 60_000);
+    await osc('server', 'remove', 'volume', 'vm1', 'v1');
+    await awaitConsole(vm1, 'block device removed: vdb', 60_000);
+    await until('v1 available again', 60_000, async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available');
+    await osc('volume', 'delete', 'v1');
+  });
+
+  test('server stop → SHUTOFF and no QEMU process; server start → ACTIVE and the banner again', async () => {
+    const banners = count(await consoleLog('vm1'), BANNER_END);
+    await osc('server', 'stop', 'vm1');
+    await until('SHUTOFF', 90_000, async () => (await status('vm1')) === 'SHUTOFF');
+    assert.deepEqual(qemuPids(vmDir), [], 'no QEMU process after stop');
+    await osc('server', 'start', 'vm1');
+    await until('ACTIVE', 60_000, async () => (await status('vm1')) === 'ACTIVE');
+    await awaitConsole(vm1, BANNER_END, 60_000, banners + 1);
+  });
+
+  test('server reboot --hard → ACTIVE with a new QEMU process and the banner again', async () => {
+    const before = qemuPids(vmDir);
+    const banners = count(await consoleLog('vm1'), BANNER_END);
+    await osc('server', 'reboot', '--hard', '--wait', 'vm1');
+    assert.equal(await status('vm1'), 'ACTIVE');
+    const after = qemuPids(vmDir);
+    assert.equal(after.length, 1);
+    assert.notDeepEqual(after, before);
+    await awaitConsole(vm1, BANNER_END, 60_000, banners + 1);
+  });
+
+  test('server image create makes a bootable image', async () => {
+    await osc('server', 'image', 'create', '--name', 'snap1', '--wait', 'vm1');
+    const snap = await json<{ status: string; disk_format: string; size: number }>('image', 'show', 'snap1');
+    assert.equal(snap.status, 'active');
+    assert.equal(snap.disk_format, 'qcow2');
+    assert.ok(snap.size > 1024 * 1024, `a real disk, not a placeholder (${snap.size} bytes)`);
+    assert.equal(await status('vm1'), 'ACTIVE', 'the server keeps running');
+    const vm2 = await json<{ id: string; status: string }>('server', 'create', '--image', 'snap1', '--flavor', 'm1.tiny', '--network', 'private', '--wait', 'vm2');
+    assert.equal(vm2.status, 'ACTIVE');
+    const log = await awaitConsole(vm2.id, BANNER_END, 90_000);
+    assert.match(log, /hostname: vm2\b/);
+    await osc('server', 'delete', '--wait', 'vm2');
+    assert.deepEqual(qemuPids(join(dataDir, 'vms', vm2.id)), []);
+  });
+
+  test('restarting Strata leaves vm1 running and ACTIVE with the same QEMU pid', async () => {
+    const [pid] = qemuPids(vmDir);
+    assert.ok(pid !== undefined);
+    assert.equal(await strata?.stop(), 0);
+    strata = undefined;
+    assert.deepEqual(qemuPids(vmDir), [pid], 'the guest outlives nova-compute');
+    await start();
+    assert.equal(await status('vm1'), 'ACTIVE');
+    await sleep(3000); // past the first power sync
+    assert.equal(await status('vm1'), 'ACTIVE');
+    assert.deepEqual(qemuPids(vmDir), [pid], 'adopted, not restarted or duplicated');
+    assert.match(await consoleLog('vm1'), /hostname: vm1/);
+  });
+
+  test('a guest whose QEMU process ends on its own shows SHUTOFF (power state sync)', async () => {
+    const [pid] = qemuPids(vmDir);
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGTERM');
+    await until('SHUTOFF after the process ended', 30_000, async () => (await status('vm1')) === 'SHUTOFF');
+    assert.equal((await osc('server', 'show', 'vm1', '-f', 'value', '-c', 'OS-EXT-STS:power_state')).trim(), '4', 'power state SHUTDOWN');
+  });
+
+  test('server delete leaves no process, file, socket or tap behind', async () => {
+    const ports = await json<Array<{ ID: string }>>('port', 'list', '--server', 'vm1');
+    await osc('server', 'delete', '--wait', 'vm1');
+    assert.deepEqual(qemuPids(vmDir), []);
+    assert.equal(existsSync(vmDir), false, 'the state directory (disks, QMP socket, pid file, console log) is gone');
+    const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
+    for (const p of ports) assert.doesNotMatch(links, new RegExp(`tap${p.ID.slice(0, 11)}`), 'no tap of its ports');
+  });
+});
