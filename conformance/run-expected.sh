@@ -12,8 +12,8 @@
 #   STRATA_START_TIMEOUT     seconds to wait for the cloud (default 60)
 #   STRATA_CONFORMANCE_WORKERS  tempest workers (default 2)
 #   STRATA_PORT_VARS         more OS_<GROUP>__<OPTION> port variables to point at free ports
-#   IMAGE_REF                an active image for tempest's image_ref (default: a small raw image
-#                            this script uploads after the start)
+#   IMAGE_REF, IMAGE_REF_ALT active images for tempest's image_ref and image_ref_alt (default:
+#                            small raw images this script uploads after the start)
 #
 # Exit status: 0 when every listed test passed; 1 when one did not (or the cloud did not
 # start). The last line printed is always "N passed, N failed".
@@ -137,6 +137,12 @@ if [ -z "${IMAGE_REF:-}" ]; then
   fi
   export IMAGE_REF
   echo "image_ref: $IMAGE_REF"
+fi
+# Some server list filters need a second image: tempest's image_ref_alt.
+if [ -z "${IMAGE_REF_ALT:-}" ]; then
+  IMAGE_REF_ALT="$(openstack image create --disk-format raw --container-format bare --public \
+    --file "$WORK/conformance-image.raw" -f value -c id conformance-image-alt 2>>"$WORK/image.err")"
+  [ -n "$IMAGE_REF_ALT" ] && export IMAGE_REF_ALT && echo "image_ref_alt: $IMAGE_REF_ALT"
 fi
 started_at=$SECONDS
 # NOTE: run in the background and wait, so a signal to this script is handled at once.
