@@ -9,20 +9,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endpointFor, requestJson } from '@strata/clients';
 import { startTestCloud } from '@strata/testing';
+import { arg, median, pct } from './lib/stats.js';
 import { createDatabase } from '@strata/db';
 import { join } from 'node:path';
 import type { ComputeDatabase } from '../services/compute/src/db/schema.js';
 import { VolumeAttachmentStore } from '../services/compute/src/objects/volume-attachment.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-};
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 const tc = await startTestCloud({ env: { OS_COMPUTE__FAKE_MEMORY_MB: '100000000', OS_COMPUTE__FAKE_VCPUS: '1000000', OS_COMPUTE__FAKE_LOCAL_GB: '100000000' } });
 try {

@@ -1,0 +1,16 @@
+/** Small helpers shared by the benchmarks: a numeric `--name N` flag, median and percentile. */
+
+/** The number after `--<name>` on the command line, or `def`. */
+export function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+/** The upper median of `xs` (0 when empty). */
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+
+/** The `p` quantile of `xs`, 0 ≤ p ≤ 1 (0 when empty). */
+export const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
