@@ -102,15 +102,31 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     return text;
   };
   const status = async (server: string): Promise<string> => (await osc('server', 'show', server, '-f', 'value', '-c', 'status')).trim();
+  // The "external" side for floating IPs (linuxbridge only): a namespace holding the public
+  // subnet's gateway 172.24.4.1, wired by a veth whose host end is the flat `public` physnet.
+  const px = `qv${(process.pid % 46656).toString(36).padStart(3, '0')}`;
+  const extNs = `${px}-ext`;
+  const extHost = `${px}x0`;
+  const extPeer = `${px}x1`;
+  const pingFrom = (ns: string, target: string): Promise<boolean> => run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', target]).then(() => true, () => false);
   const start = async (): Promise<void> => {
     // NOTE: a restart keeps keystone's port: the openrc written on first start points at it.
     const identityPort = env?.OS_AUTH_URL !== undefined ? new URL(env.OS_AUTH_URL).port : undefined;
-    strata = await startStrataProcess({ dataDir, env: { OS_COMPUTE__DRIVER: 'qemu', ...(linuxbridge ? { OS_NETWORK__BACKEND: 'linuxbridge' } : {}), ...(identityPort !== undefined ? { OS_IDENTITY__PORT: identityPort } : {}) }, timeoutMs: 120_000 });
+    const network: Record<string, string> = linuxbridge ? { OS_NETWORK__BACKEND: 'linuxbridge', OS_NETWORK__PHYSICAL_INTERFACE_MAPPINGS: `public:${extHost}` } : {};
+    strata = await startStrataProcess({ dataDir, env: { OS_COMPUTE__DRIVER: 'qemu', ...network, ...(identityPort !== undefined ? { OS_IDENTITY__PORT: identityPort } : {}) }, timeoutMs: 120_000 });
     env = strata.adminEnv;
   };
 
   before(async () => {
     if (!existsSync(IMAGE_CACHE)) await buildTestImage({ output: IMAGE_CACHE });
+    if (linuxbridge) {
+      await run('ip', ['netns', 'add', extNs]);
+      await run('ip', ['link', 'add', extHost, 'type', 'veth', 'peer', 'name', extPeer, 'netns', extNs]);
+      await run('ip', ['link', 'set', 'dev', extHost, 'up']);
+      await run('ip', ['-n', extNs, 'link', 'set', 'lo', 'up']);
+      await run('ip', ['-n', extNs, 'addr', 'add', '172.24.4.1/24', 'dev', extPeer]);
+      await run('ip', ['-n', extNs, 'link', 'set', 'dev', extPeer, 'up']);
+    }
     dataDir = mkdtempSync(join(tmpdir(), 'strata-qemu-'));
     mkdirSync(join(dataDir, 'images'), { recursive: true });
     copyFileSync(IMAGE_CACHE, join(dataDir, 'images', 'strata-test.qcow2'));
@@ -129,9 +145,13 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     }
     // Whatever a failed run left on the host network, the backend removes from its own records.
     if (existsSync(join(dataDir, 'linuxbridge', 'owned.json'))) {
-      const b = await LinuxBridgeNetworkBackend.create({ stateDir: join(dataDir, 'linuxbridge'), interfaceMappings: {} });
+      const b = await LinuxBridgeNetworkBackend.create({ stateDir: join(dataDir, 'linuxbridge'), interfaceMappings: { public: '' } });
       await b.teardown();
       await b.close();
+    }
+    if (linuxbridge) {
+      await run('ip', ['netns', 'delete', extNs]).catch(() => undefined);
+      await run('ip', ['link', 'delete', extHost]).catch(() => undefined);
     }
     rmSync(dataDir, { recursive: true, force: true });
     assert.equal(code, 0, 'strata up stops cleanly on SIGTERM');
@@ -174,6 +194,17 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     await osc('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', sg.ID);
     const net = (await osc('network', 'show', 'private', '-f', 'value', '-c', 'id')).trim();
     await until(`ping ${fixedIp} from qdhcp-${net}`, 30_000, async () => run('ip', ['netns', 'exec', `qdhcp-${net}`, 'ping', '-c', '1', '-W', '1', fixedIp]).then(() => true, () => false));
+  });
+
+  test('linuxbridge backend: a floating IP answers ping from the external side', { skip: linuxbridge ? undefined : `no linuxbridge backend here: ${bridgeProblem ?? ''}` }, async () => {
+    const fip = await json<{ id: string; floating_ip_address: string }>('floating', 'ip', 'create', 'public');
+    await osc('server', 'add', 'floating', 'ip', 'vm1', fip.floating_ip_address);
+    // The external namespace has no route to the private subnet: only the router's DNAT answers.
+    await until(`ping ${fip.floating_ip_address} from ${extNs}`, 30_000, async () => pingFrom(extNs, fip.floating_ip_address), 500);
+    assert.equal(await pingFrom(extNs, fixedIp), false, 'the fixed IP is not reachable from outside');
+    await osc('server', 'remove', 'floating', 'ip', 'vm1', fip.floating_ip_address);
+    await osc('floating', 'ip', 'delete', fip.id);
+    await until(`${fip.floating_ip_address} stops answering`, 30_000, async () => !(await pingFrom(extNs, fip.floating_ip_address)), 500);
   });
 
   test('server add volume → the guest sees vdb; server remove volume → it is gone', async () => {
@@ -235,6 +266,20 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     assert.equal(await status('vm1'), 'ACTIVE');
     assert.deepEqual(qemuPids(vmDir), [pid], 'adopted, not restarted or duplicated');
     assert.match(await consoleLog('vm1'), /hostname: vm1/);
+  });
+
+  test('server rebuild after the restart keeps the guest on its network (port bindings read back from neutron)', async () => {
+    const before = qemuPids(vmDir);
+    await osc('server', 'rebuild', '--image', 'strata-test', '--wait', 'vm1');
+    assert.equal(await status('vm1'), 'ACTIVE');
+    const after = qemuPids(vmDir);
+    assert.equal(after.length, 1, 'one QEMU process after the rebuild');
+    assert.notDeepEqual(after, before, 'a new guest on the new root disk');
+    // The rebuild starts from a new disk and a new console log.
+    const log = await awaitConsole(vm1, BANNER_END, 90_000);
+    const lastBanner = log.slice(log.lastIndexOf('hostname: vm1'));
+    if (linuxbridge) assert.match(lastBanner, new RegExp(`eth0 ${fixedIp.replace(/\./g, '\\.')}/`), `the rebuilt guest has its port's fixed IP ${fixedIp}, not user networking`);
+    else assert.match(lastBanner, /eth0 10\.0\.2\.15\//);
   });
 
   test('a guest whose QEMU process ends on its own shows SHUTOFF (power state sync)', async () => {

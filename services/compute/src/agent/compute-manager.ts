@@ -262,6 +262,26 @@ export class ComputeManager implements ComputeRpc {
     return { portId: p.portId, macAddress: p.macAddress, networkId: p.networkId, ips: p.ips.filter((i) => i.type === 'fixed').map((i) => i.address), ...(binding !== undefined ? { binding } : {}) };
   }
 
+  /**
+   * The guest's ports with their bindings for a respawn (rebuild). Bindings this process has not
+   * seen (it restarted since the build) are read back from neutron, so the guest gets its taps on
+   * the right bridges again instead of falling back to the driver's user-mode networking.
+   */
+  async #guestPorts(token: string, rid: string | undefined, ports: readonly NetworkInfo[]): Promise<GuestSpec['ports']> {
+    for (const p of ports) {
+      if (this.#bindings.has(p.portId)) continue;
+      const port = await this.#o.networks.boundPort(token, p.portId, rid);
+      if (port === undefined) continue;
+      const network = await this.#o.networks.getNetwork(token, port.networkId, rid);
+      this.#rememberBinding(port, network);
+    }
+    return ports.map((p) => this.#guestPort(p));
+  }
+
+  #rememberBinding(port: PortMeta, network: { readonly mtu?: number } | undefined): void {
+    this.#bindings.set(port.id, { vifType: port.vifType ?? 'unbound', vifDetails: port.vifDetails ?? {}, ...(network?.mtu !== undefined ? { mtu: network.mtu } : {}) });
+  }
+
   /** What a guest spec carries beyond sizes, ports and volumes: image properties, config drive, metadata fields. */
   #guestExtras(instance: Instance, imageProperties: Readonly<Record<string, unknown>> | undefined): Partial<GuestSpec> {
     const props: Record<string, string> = {};
@@ -337,7 +357,7 @@ export class ComputeManager implements ComputeRpc {
       return trace === undefined ? run() : trace.step(28, 'nova-compute', 'http', run, req.portId !== undefined ? `PUT /v2.0/ports/${req.portId}` : `POST /v2.0/ports on ${req.networkId}`);
     });
     const network = await this.#o.networks.getNetwork(token, port.networkId, rid);
-    this.#bindings.set(port.id, { vifType: port.vifType ?? 'unbound', vifDetails: port.vifDetails ?? {}, ...(network?.mtu !== undefined ? { mtu: network.mtu } : {}) });
+    this.#rememberBinding(port, network);
     const info: NetworkInfo = {
       portId: port.id,
       networkId: port.networkId,
@@ -527,7 +547,7 @@ export class ComputeManager implements ComputeRpc {
             await hv.destroy(instance.id);
             const imageRef = typeof args.extra?.imageRef === 'string' ? args.extra.imageRef : instance.imageRef;
             const image = await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
-            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: instance.networkInfo.map((p) => this.#guestPort(p)), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
+            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: await this.#guestPorts(args.authToken, ctx.globalRequestId, instance.networkInfo), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
             changes.launchedAt = new Date().toISOString();
             if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
             break;

@@ -128,6 +128,11 @@ export class NetworkService {
     return b === undefined ? undefined : portOf(b.port);
   }
 
+  /** A port with its `binding:*` fields, which neutron shows only to admins: read with the service token. */
+  async boundPort(token: string, id: string, requestId?: string): Promise<PortMeta | undefined> {
+    return this.getPort(await this.#adminToken(token), id, requestId);
+  }
+
   async portsOf(token: string, deviceId: string, requestId?: string): Promise<PortMeta[]> {
     const b = await this.#get<{ ports: Array<Record<string, unknown>> }>(token, `/ports?device_id=${encodeURIComponent(deviceId)}`, requestId);
     return (b?.ports ?? []).map(portOf);
