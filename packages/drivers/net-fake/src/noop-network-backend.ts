@@ -1,17 +1,5 @@
 /** NoopNetworkBackend: records what the agent asks for and changes nothing on the host. */
-import type {
-  AddressPairSpec,
-  BackendCallOptions,
-  DesiredHostState,
-  DhcpSpec,
-  NetworkBackend,
-  NetworkBackendCapabilities,
-  NetworkSpec,
-  PortSecuritySpec,
-  PortSpec,
-  RouterResult,
-  RouterSpec,
-} from '@strata/net';
+import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec } from '@strata/net';
 
 /** One recorded call, for tests that check what the agent did. */
 export interface NoopBackendCall {

@@ -4,19 +4,7 @@ import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type {
-  AddressPairSpec,
-  BackendCallOptions,
-  DesiredHostState,
-  DhcpSpec,
-  NetworkBackend,
-  NetworkBackendCapabilities,
-  NetworkSpec,
-  PortSecuritySpec,
-  PortSpec,
-  RouterResult,
-  RouterSpec,
-} from '@strata/net';
+import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec } from '@strata/net';
 import { silentLogger, type Logger } from '@strata/log';
 import { HostCommands, missingTool } from './host-commands.js';
 import { OwnedState } from './owned-state.js';

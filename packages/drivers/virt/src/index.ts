@@ -17,6 +17,7 @@ export type {
 } from './compute-driver.js';
 export type {
   ImageFormat,
+  FlavorSizes,
   InstanceSpec,
   ImageRef,
   FixedIp,

@@ -4,18 +4,11 @@ import type { PowerState, PowerStateName } from './power-state.js';
 /** Disk image formats a driver may be handed (glance `disk_format`). */
 export type ImageFormat = 'qcow2' | 'raw';
 
-/**
- * The guest to build: flavor sizes plus the flavor's extra specs and the image's properties,
- * already merged by nova-compute (nova's `instance` + `image_meta`).
- */
-export interface InstanceSpec {
-  /** Nova's instance uuid, lowercase (the driver's key for everything). */
-  readonly uuid: string;
-  /** Nova's instance name (`instance-0000002a`); shown by the hypervisor, never used as a path. */
-  readonly name: string;
+/** A flavor's sizes and extra specs, as a guest is built or resized with them. */
+export interface FlavorSizes {
   readonly vcpus: number;
   readonly memoryMb: number;
-  /** Root disk size in GiB; 0 means "the image's own virtual size" (nova's disk=0 flavors). */
+  /** Root disk size in GiB (what 0 means depends on the use: see InstanceSpec, ResizeSpec). */
   readonly rootGb: number;
   /** A blank ephemeral disk of this many GiB (0: none). */
   readonly ephemeralGb: number;
@@ -23,6 +16,18 @@ export interface InstanceSpec {
   readonly swapMb: number;
   /** Flavor extra specs (`hw:cpu_sockets`, `hw:boot_menu` ...). Unknown keys are ignored. */
   readonly extraSpecs: Readonly<Record<string, string>>;
+}
+
+/**
+ * The guest to build: flavor sizes plus the flavor's extra specs and the image's properties,
+ * already merged by nova-compute (nova's `instance` + `image_meta`). A `rootGb` of 0 means
+ * "the image's own virtual size" (nova's disk=0 flavors).
+ */
+export interface InstanceSpec extends FlavorSizes {
+  /** Nova's instance uuid, lowercase (the driver's key for everything). */
+  readonly uuid: string;
+  /** Nova's instance name (`instance-0000002a`); shown by the hypervisor, never used as a path. */
+  readonly name: string;
   /** Image properties (`hw_disk_bus`, `hw_vif_model`, `hw_machine_type` ...). Unknown keys are ignored. */
   readonly imageProperties: Readonly<Record<string, string>>;
 }
@@ -125,18 +130,12 @@ export interface SpawnRequest {
   readonly adminPassword?: string;
 }
 
-/** A guest's new sizes for a cold resize: the new flavor. */
-export interface ResizeSpec {
-  readonly vcpus: number;
-  readonly memoryMb: number;
-  /** GiB; may only grow (0 keeps the current size). */
-  readonly rootGb: number;
-  /** GiB; may only grow, or go to 0 (the ephemeral disk is dropped). */
-  readonly ephemeralGb: number;
-  /** MiB; the swap disk is made anew. */
-  readonly swapMb: number;
-  readonly extraSpecs: Readonly<Record<string, string>>;
-}
+/**
+ * A guest's new sizes for a cold resize: the new flavor. `rootGb` may only grow (0 keeps the
+ * current size); `ephemeralGb` may only grow, or go to 0 (the ephemeral disk is dropped); the
+ * swap disk is made anew.
+ */
+export type ResizeSpec = FlavorSizes;
 
 /** What getInfo reports (nova's `hardware.InstanceInfo`). */
 export interface InstanceInfo {

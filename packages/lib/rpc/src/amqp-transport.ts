@@ -3,18 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { Connection, ConsumerStatus, type AsyncMessage, type Consumer, type ConsumerProps, type Envelope, type Publisher } from 'rabbitmq-client';
 import { silentLogger, type Logger } from '@strata/log';
 import { parseAmqpUrl } from './amqp-url.js';
-import { decodeReply, decodeRequest, encodeReply, encodeRequest, type RpcReply, type RpcRequest } from './rpc-envelope.js';
+import { PendingCalls } from './pending-calls.js';
+import { openRequestDelivery } from './request-delivery.js';
+import { encodeRequest, type RpcReply, type RpcRequest } from './rpc-envelope.js';
 import { InvalidRpcTarget, MessagingUnavailable, TransportClosed } from './rpc-errors.js';
-import type {
-  ListenTarget,
-  ReplySender,
-  RequestHandler,
-  Transport,
-  TransportCallOptions,
-  TransportListener,
-  TransportOptions,
-  TransportTarget,
-} from './transport.js';
+import type { ListenTarget, RequestHandler, Transport, TransportCallOptions, TransportListener, TransportOptions, TransportTarget } from './transport.js';
 
 /** Options of AmqpTransport.create. */
 export interface AmqpTransportOptions extends TransportOptions {
@@ -27,11 +20,6 @@ export interface AmqpTransportOptions extends TransportOptions {
 // NOTE: a charset parameter keeps rabbitmq-client from parsing bodies itself (it only parses an exact
 // `application/json`), so both transports decode through the same validating codec.
 const CONTENT_TYPE = 'application/json; charset=utf-8';
-
-interface PendingCall {
-  readonly resolve: (reply: RpcReply) => void;
-  readonly reject: (err: unknown) => void;
-}
 
 function bodyText(body: unknown): string {
   if (Buffer.isBuffer(body)) return body.toString('utf8');
@@ -78,7 +66,7 @@ export class AmqpTransport implements Transport {
   readonly #prefetchCount: number;
   readonly #connectTimeoutMs: number;
   readonly #replyQueue = `reply_${randomUUID()}`;
-  readonly #pending = new Map<string, PendingCall>();
+  readonly #pending: PendingCalls;
   readonly #consumers = new Set<Consumer>();
   #replyConsumer: Consumer | undefined;
   /** Settles when the reply consumer is consuming again; shared by every call waiting for it. */
@@ -104,6 +92,7 @@ export class AmqpTransport implements Transport {
     this.#prefetchCount = options.prefetchCount ?? 64;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'rpc-transport', transport: parsed.description });
+    this.#pending = new PendingCalls(this.#logger);
     this.#conn = new Connection({
       hostname: parsed.hostname,
       port: parsed.port,
@@ -153,26 +142,7 @@ export class AmqpTransport implements Transport {
     if (this.#closing !== undefined) throw new TransportClosed();
     await this.#replyQueueReady(signal);
     const body = Buffer.from(encodeRequest({ ...request, replyTo: this.#replyQueue }));
-    return new Promise<RpcReply>((resolve, reject) => {
-      const done = (): void => {
-        this.#pending.delete(request.msgId);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        done();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(request.msgId, {
-        resolve: (reply) => {
-          done();
-          resolve(reply);
-        },
-        reject: (err) => {
-          done();
-          reject(err);
-        },
-      });
+    return this.#pending.wait(request.msgId, signal, () => {
       const envelope: Envelope = {
         exchange: this.#exchange,
         routingKey: this.#routingKey(target),
@@ -181,7 +151,7 @@ export class AmqpTransport implements Transport {
         messageId: request.msgId,
         ...(options.timeoutMs === undefined ? {} : { expiration: String(options.timeoutMs) }),
       };
-      this.#send(body, envelope).catch((err: unknown) => this.#pending.get(request.msgId)?.reject(err));
+      this.#send(body, envelope).catch((err: unknown) => this.#pending.reject(request.msgId, err));
     });
   }
 
@@ -232,7 +202,7 @@ export class AmqpTransport implements Transport {
   }
 
   async #close(): Promise<void> {
-    for (const call of [...this.#pending.values()]) call.reject(new TransportClosed());
+    this.#pending.rejectAll(() => new TransportClosed());
     // NOTE: while reconnecting, closing consumers would wait for a channel (up to acquireTimeout);
     // nothing can be acked on a lost connection anyway, so give it up first. Connection.close()
     // must then not be called again: a second call during the reconnect backoff never resolves.
@@ -270,21 +240,14 @@ export class AmqpTransport implements Transport {
   }
 
   async #deliver(msg: AsyncMessage, handler: RequestHandler): Promise<ConsumerStatus> {
-    let request: RpcRequest;
-    try {
-      request = decodeRequest(bodyText(msg.body));
-    } catch (err) {
-      this.#logger.warn({ err, queue: msg.routingKey }, 'malformed rpc message dropped');
-      return ConsumerStatus.DROP;
-    }
-    const replyTo = request.replyTo;
-    const reply: ReplySender | undefined =
-      replyTo === undefined
-        ? undefined
-        : async (r) => {
-            const body = Buffer.from(encodeReply(r));
-            await this.#send(body, { exchange: '', routingKey: replyTo, correlationId: r.msgId });
-          };
+    const delivery = openRequestDelivery(
+      bodyText(msg.body),
+      (replyTo, body, msgId) => this.#send(Buffer.from(body), { exchange: '', routingKey: replyTo, correlationId: msgId }),
+      this.#logger,
+      { queue: msg.routingKey },
+    );
+    if (delivery === undefined) return ConsumerStatus.DROP;
+    const { request, reply } = delivery;
     // A rejection (the reply could not be sent) nacks with requeue: the message is delivered again.
     await handler(request, reply);
     return ConsumerStatus.ACK;
@@ -294,7 +257,7 @@ export class AmqpTransport implements Transport {
     if (this.#replyConsumer === undefined) {
       const consumer = this.#conn.createConsumer(
         { queue: this.#replyQueue, queueOptions: { exclusive: true, autoDelete: true, durable: false }, noAck: true },
-        (msg) => this.#onReply(bodyText(msg.body)),
+        (msg) => this.#pending.settle(bodyText(msg.body)),
       );
       consumer.on('error', (err: unknown) => this.#logger.warn({ err, queue: this.#replyQueue }, 'amqp reply consumer error'));
       this.#replyConsumer = consumer;
@@ -318,21 +281,5 @@ export class AmqpTransport implements Transport {
         resolve();
       });
     });
-  }
-
-  #onReply(body: string): void {
-    let reply: RpcReply;
-    try {
-      reply = decodeReply(body);
-    } catch (err) {
-      this.#logger.warn({ err }, 'malformed rpc reply dropped');
-      return;
-    }
-    const pending = this.#pending.get(reply.msgId);
-    if (pending === undefined) {
-      this.#logger.debug({ msgId: reply.msgId }, 'rpc reply for an unknown or expired call dropped');
-      return;
-    }
-    pending.resolve(reply);
   }
 }

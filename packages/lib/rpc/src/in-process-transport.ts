@@ -2,18 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { silentLogger, type Logger } from '@strata/log';
 import { InProcessBroker } from './in-process-broker.js';
-import { decodeReply, decodeRequest, encodeReply, encodeRequest, type RpcReply, type RpcRequest } from './rpc-envelope.js';
+import { PendingCalls } from './pending-calls.js';
+import { openRequestDelivery } from './request-delivery.js';
+import { encodeRequest, type RpcReply, type RpcRequest } from './rpc-envelope.js';
 import { InvalidRpcTarget, TransportClosed } from './rpc-errors.js';
-import type {
-  ListenTarget,
-  ReplySender,
-  RequestHandler,
-  Transport,
-  TransportCallOptions,
-  TransportListener,
-  TransportOptions,
-  TransportTarget,
-} from './transport.js';
+import type { ListenTarget, RequestHandler, Transport, TransportCallOptions, TransportListener, TransportOptions, TransportTarget } from './transport.js';
 
 /**
  * Every `InProcessTransport` built with the same URL reaches the same broker, so services started
@@ -25,7 +18,7 @@ export class InProcessTransport implements Transport {
   readonly #broker: InProcessBroker;
   readonly #logger: Logger;
   readonly #replyAddress = `reply_${randomUUID()}`;
-  readonly #pending = new Map<string, (reply: RpcReply) => void>();
+  readonly #pending: PendingCalls;
   readonly #unbindReplies: () => void;
   #closed = false;
 
@@ -34,7 +27,8 @@ export class InProcessTransport implements Transport {
     this.#url = url;
     this.#broker = InProcessBroker.acquire(url);
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'rpc-transport', transport: url });
-    this.#unbindReplies = this.#broker.bindReplyAddress(this.#replyAddress, (body) => this.#onReply(body));
+    this.#pending = new PendingCalls(this.#logger);
+    this.#unbindReplies = this.#broker.bindReplyAddress(this.#replyAddress, (body) => this.#pending.settle(body));
   }
 
   /** {@inheritDoc Transport.description} */
@@ -56,17 +50,7 @@ export class InProcessTransport implements Transport {
     const { signal } = options;
     if (signal.aborted) throw signal.reason;
     const body = encodeRequest({ ...request, replyTo: this.#replyAddress });
-    return new Promise<RpcReply>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#pending.delete(request.msgId);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(request.msgId, (reply) => {
-        signal.removeEventListener('abort', onAbort);
-        this.#pending.delete(request.msgId);
-        resolve(reply);
-      });
+    return this.#pending.wait(request.msgId, signal, () => {
       this.#broker.publish(target, body, options.timeoutMs);
     });
   }
@@ -101,40 +85,13 @@ export class InProcessTransport implements Transport {
   }
 
   async #deliver(body: string, handler: RequestHandler): Promise<void> {
-    let request: RpcRequest;
-    try {
-      request = decodeRequest(body);
-    } catch (err) {
-      this.#logger.warn({ err }, 'malformed rpc message dropped');
-      return;
-    }
-    const replyTo = request.replyTo;
-    const reply: ReplySender | undefined =
-      replyTo === undefined
-        ? undefined
-        : async (r) => {
-            this.#broker.reply(replyTo, encodeReply(r));
-          };
+    const delivery = openRequestDelivery(body, (replyTo, replyBody) => this.#broker.reply(replyTo, replyBody), this.#logger);
+    if (delivery === undefined) return;
+    const { request, reply } = delivery;
     try {
       await handler(request, reply);
     } catch (err) {
       this.#logger.error({ err, method: request.method, msgId: request.msgId }, 'rpc message handling failed');
     }
-  }
-
-  #onReply(body: string): void {
-    let reply: RpcReply;
-    try {
-      reply = decodeReply(body);
-    } catch (err) {
-      this.#logger.warn({ err }, 'malformed rpc reply dropped');
-      return;
-    }
-    const settle = this.#pending.get(reply.msgId);
-    if (settle === undefined) {
-      this.#logger.debug({ msgId: reply.msgId }, 'rpc reply for an unknown or expired call dropped');
-      return;
-    }
-    settle(reply);
   }
 }

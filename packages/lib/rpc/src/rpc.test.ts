@@ -7,10 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Connection } from 'rabbitmq-client';
 import { NotFound, OpenStackError, allowRemoteErrors } from '@strata/errors';
-import { silentLogger, type Logger } from '@strata/log';
+import type { Logger } from '@strata/log';
 import { skipUnlessReachable } from '@strata/testing';
 import { InProcessBroker } from './in-process-broker.js';
 import { createTransport, RpcClient, RpcServer, type RpcContext, type RpcClientOptions, type Transport, type TransportOptions } from './index.js';
+import { captureLogger, type LogLine } from './test-support.js';
 
 const RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/';
 const RABBIT_ADMIN_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -24,29 +25,6 @@ const TRANSPORTS = [
 
 /** A unique suffix per run, so reruns and parallel runs never share a queue. */
 const RUN = randomBytes(4).toString('hex');
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function captureLogger(lines: LogLine[], bindings: Record<string, unknown> = {}): Logger {
-  const at =
-    (level: string) =>
-    (fields: object, msg: string): void => {
-      lines.push({ level, msg, fields: { ...bindings, ...fields } });
-    };
-  return {
-    trace: at('trace'),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    child: (more: object) => captureLogger(lines, { ...bindings, ...more }),
-    pino: silentLogger().pino,
-  };
-}
 
 function newCtx(overrides: Partial<RpcContext> = {}): RpcContext {
   return { requestId: `req-${randomUUID()}`, roles: ['member'], ...overrides };

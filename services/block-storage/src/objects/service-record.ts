@@ -30,18 +30,23 @@ export interface ServiceRecord {
   readonly updatedAt: string | null;
 }
 
-/** One pool's capacity as last reported, plus the scheduler's claims. */
-export interface PoolRecord {
-  /** `hostname@backend`. */
-  readonly backend: string;
-  readonly pool: string;
+/** The capacity figures of one pool, as its backend reports them and the scheduler places against them. */
+export interface PoolCapacity {
   readonly totalCapacityGb: number;
   readonly freeCapacityGb: number;
+  /** Provisioned (claimed) GiB. */
   readonly allocatedCapacityGb: number;
   readonly reservedPercentage: number;
   readonly maxOverSubscriptionRatio: number;
   readonly thinProvisioningSupport: boolean;
   readonly thickProvisioningSupport: boolean;
+}
+
+/** One pool's capacity as last reported, plus the scheduler's claims. */
+export interface PoolRecord extends PoolCapacity {
+  /** `hostname@backend`. */
+  readonly backend: string;
+  readonly pool: string;
   readonly capabilities: Readonly<Record<string, string | number | boolean>>;
   readonly updatedAt: string;
 }

@@ -1,22 +1,14 @@
 /** What the scheduler knows about one pool of one backend (cinder's PoolState), read from the DB for each request. */
-import type { PoolRecord, ServiceRecord } from '../objects/service-record.js';
+import type { PoolCapacity, PoolRecord, ServiceRecord } from '../objects/service-record.js';
 
 /** A pool the scheduler may place volumes on. */
-export interface BackendState {
+export interface BackendState extends PoolCapacity {
   /** `host@backend`. */
   readonly backend: string;
   readonly pool: string;
   /** `host@backend#pool`, what volumes record as their host. */
   readonly name: string;
   readonly availabilityZone: string;
-  readonly totalCapacityGb: number;
-  readonly freeCapacityGb: number;
-  /** Provisioned (claimed) GiB. */
-  readonly allocatedCapacityGb: number;
-  readonly reservedPercentage: number;
-  readonly maxOverSubscriptionRatio: number;
-  readonly thinProvisioningSupport: boolean;
-  readonly thickProvisioningSupport: boolean;
   /** Everything extra specs are matched against (volume_backend_name, storage_protocol, vendor_name ...). */
   readonly capabilities: Readonly<Record<string, unknown>>;
 }

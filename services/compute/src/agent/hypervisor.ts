@@ -3,6 +3,7 @@
  * hands plain data to it and never the DB or itself. Implemented by `InMemoryHypervisor` and by
  * adapters over the drivers in packages/drivers/virt-*.
  */
+import type { ResizeSpec } from '@strata/virt';
 
 /** What a guest is built from. */
 export interface GuestSpec {
@@ -43,15 +44,8 @@ export interface PortBinding {
   readonly mtu?: number;
 }
 
-/** A flavor's sizes for a cold resize. */
-export interface ResizeFlavor {
-  readonly vcpus: number;
-  readonly memoryMb: number;
-  readonly rootGb: number;
-  readonly ephemeralGb: number;
-  readonly swapMb: number;
-  readonly extraSpecs: Readonly<Record<string, string>>;
-}
+/** A flavor's sizes for a cold resize: the driver contract's own ResizeSpec. */
+export type ResizeFlavor = ResizeSpec;
 
 /** What a host offers. */
 export interface HostResources {
