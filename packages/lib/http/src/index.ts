@@ -5,3 +5,5 @@ export { renderError, statusTitle } from './error-dialects.js';
 export type { ErrorDialect } from './error-dialects.js';
 export { queryString, queryBool, queryFlag, queryInt } from './query.js';
 export type { Query } from './query.js';
+export { ApiVersion, negotiateMicroversion } from './microversion.js';
+export type { MicroversionRules, VersionHeaders } from './microversion.js';
