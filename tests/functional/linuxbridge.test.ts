@@ -5,7 +5,7 @@
 // behind once everything is deleted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +125,7 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     assert.equal(code, 0, 'strata up stops cleanly');
   });
 
-  const state: { vm1?: Json; vm2?: Json; vm3?: Json; net2?: Json; sub2?: Json; sg?: Json; fip?: Json; private?: Json; public?: Json; router?: Json } = {};
+  const state: { vm1?: Json; vm2?: Json; vm3?: Json; net2?: Json; sub2?: Json; sg?: Json; icmpRule?: Json; fip?: Json; private?: Json; public?: Json; router?: Json } = {};
 
   test('the agent is the Linux bridge agent, and the default router and DHCP are wired', async () => {
     const agents = await json('network', 'agent', 'list');
@@ -157,12 +157,34 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     await waitFor('ping blocked', async () => !(await pings(state.vm1!.ns, state.vm2!.ip)), 5000);
     assert.equal(await pings(state.vm1!.ns, state.vm2!.ip), false, 'no ICMP rule: blocked');
     const t0 = Date.now();
-    await osc('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', state.sg!.id);
+    state.icmpRule = await json('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', state.sg!.id);
     const created = Date.now();
     await waitFor('ping allowed', () => pings(state.vm1!.ns, state.vm2!.ip, 0.2), 3000);
     const took = Date.now() - created;
     t.diagnostic(`ICMP allowed ${took} ms after the rule create returned`);
     assert.ok(took <= 1000, `rule applied ${took} ms after it was created (CLI call took ${created - t0} ms)`);
+  });
+
+  test('removing the rule ends a running ping within 1 s (its conntrack entry is deleted)', async (t) => {
+    // One ping process is one ICMP flow: after its first reply it passes as "established".
+    const ping = spawn('ip', ['netns', 'exec', state.vm1!.ns, 'ping', '-n', '-i', '0.2', '-W', '1', '-w', '8', state.vm2!.ip]);
+    const replies: number[] = [];
+    ping.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (/bytes from/.test(line)) replies.push(Date.now());
+    });
+    const ended = new Promise((resolve) => ping.on('close', resolve));
+    try {
+      await waitFor('the ping is answered', async () => replies.length >= 3, 5000);
+      await osc('security', 'group', 'rule', 'delete', state.icmpRule!.id);
+      const removed = Date.now();
+      await sleep(2500);
+      const late = replies.filter((at) => at > removed + 1000).length;
+      t.diagnostic(`${replies.filter((at) => at > removed).length} replies after the delete returned, ${late} of them later than 1 s`);
+      assert.equal(late, 0, 'no reply more than 1 s after the rule was removed');
+    } finally {
+      ping.kill();
+      await ended;
+    }
   });
 
   test('port security: a VM using an address that is not its own is dropped', async () => {

@@ -87,6 +87,8 @@ const q = (s: string): string => `"${checkIfname(s)}"`;
 export interface PortRules {
   readonly index: number;
   readonly device: string;
+  /** The port's addresses (fixed IPs and allowed address pairs): whose connections a tightening ends. */
+  readonly addresses: readonly string[];
   readonly spoof: readonly string[];
   readonly egress: readonly string[];
   readonly ingress: readonly string[];
@@ -136,7 +138,7 @@ export function firewallModel(ports: readonly FirewallPort[]): FirewallModel {
     }
     eg.push('drop');
     ing.push('drop');
-    out.set(p.portId, { index: p.index, device: p.device, spoof, egress: eg, ingress: ing });
+    out.set(p.portId, { index: p.index, device: p.device, addresses: ips, spoof, egress: eg, ingress: ing });
   }
   return { ports: out, groups, bridges };
 }
@@ -223,6 +225,46 @@ export function firewallDiffScript(table: string, prev: FirewallModel, next: Fir
   if (goneBridges.length > 0) out.push(`delete element ${n} bridges ${set(goneBridges.map(q))}`);
   for (const name of prev.groups.keys()) if (!next.groups.has(name)) out.push(`delete set ${n} ${name}`);
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+/** Connections the kernel tracks that a firewall change must end: `origSrc`/`origDst` select conntrack entries. */
+export type ConntrackFlush = { readonly origSrc: string } | { readonly origDst: string };
+
+const hostAddress = (a: string): string | null => {
+  const [ip, len] = a.split('/');
+  if (ip === undefined) return null;
+  return len === undefined || len === (v6(ip) ? '128' : '32') ? ip : null;
+};
+
+/**
+ * What `prev` → `next` took away, as conntrack entries to delete: established flows pass the
+ * firewall on their conntrack state alone, so without this a removed rule (or a remote group member,
+ * or a port) would keep its running connections alive. A port that lost an ingress rule ends the
+ * connections made to it; one that lost an egress rule, those it made; an address gone from a
+ * remote group, the connections from and to it. Broader than the removed rule, never narrower:
+ * flows still allowed are picked up again by their next packet.
+ */
+export function conntrackFlushes(prev: FirewallModel, next: FirewallModel): ConntrackFlush[] {
+  const out = new Map<string, ConntrackFlush>();
+  const add = (f: ConntrackFlush): void => void out.set(JSON.stringify(f), f);
+  const lost = (before: readonly string[], after: readonly string[] | undefined): boolean => after === undefined || before.some((r) => !after.includes(r));
+  for (const [id, p] of prev.ports) {
+    const now = next.ports.get(id);
+    const hosts = p.addresses.map(hostAddress).filter((a): a is string => a !== null);
+    if (lost(p.ingress, now?.ingress)) for (const ip of hosts) add({ origDst: ip });
+    if (lost(p.egress, now?.egress)) for (const ip of hosts) add({ origSrc: ip });
+  }
+  for (const [name, g] of prev.groups) {
+    const still = next.groups.get(name)?.ips;
+    for (const a of g.ips) {
+      if (still?.has(a) === true) continue;
+      const ip = hostAddress(a);
+      if (ip === null) continue;
+      add({ origSrc: ip });
+      add({ origDst: ip });
+    }
+  }
+  return [...out.values()];
 }
 
 /** The nft script that removes both tables (when nothing is left to filter). */

@@ -80,6 +80,17 @@ export class HostCommands {
   }
 }
 
+/**
+ * Deletes the conntrack entries of one address (`conntrack -D`, from Debian's conntrack package);
+ * resolves false when the tool is not installed. No matching entry is not an error.
+ */
+export async function deleteConntrack(cmd: HostCommands, flush: { readonly origSrc: string } | { readonly origDst: string }): Promise<boolean> {
+  const [flag, ip] = 'origSrc' in flush ? ['--orig-src', flush.origSrc] : ['--orig-dst', flush.origDst];
+  if (!/^[0-9a-f:.]+$/i.test(ip)) throw new Error(`invalid address ${JSON.stringify(ip)} for conntrack`);
+  const r = await cmd.run('conntrack', ['-D', '-f', ip.includes(':') ? 'ipv6' : 'ipv4', flag, ip], { allowFail: true });
+  return r.ok || !/ENOENT|not found/i.test(r.stderr);
+}
+
 /** The first of `tools` not found on PATH, or undefined when all are there. */
 export function missingTool(tools: readonly string[]): string | undefined {
   for (const t of tools) {

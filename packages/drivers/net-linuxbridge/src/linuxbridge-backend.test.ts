@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DhcpSpec, NetworkSpec, PortSpec, SecurityGroupRuleSpec } from '@strata/net';
 import { dnsmasqConfig } from './dhcp.js';
-import { firewallDiffScript, firewallModel, firewallScript, ruleMatch, type FirewallPort } from './firewall.js';
+import { conntrackFlushes, firewallDiffScript, firewallModel, firewallScript, ruleMatch, type FirewallPort } from './firewall.js';
 import { firewallTableName, hostProblem, LinuxBridgeNetworkBackend, parseInterfaceMappings } from './linuxbridge-backend.js';
 import { checkIfname, hostSideMac, names } from './names.js';
 import { routerNatScript } from './router.js';
@@ -60,6 +60,33 @@ test('security group rules become nft matches: protocols, port ranges, ICMP type
   const gone = firewallDiffScript('t1', m2, firewallModel([]));
   assert.ok(gone.indexOf('delete element bridge t1 spoof') < gone.indexOf('delete chain bridge t1 spoof_3'));
   assert.match(gone, /delete set inet t1 rg4_/);
+});
+
+test('a firewall change ends the tracked connections it no longer allows, and only when it takes something away', () => {
+  const port = (id: string, index: number, ip: string, rules: SecurityGroupRuleSpec[], members: string[] = []): FirewallPort => ({
+    portId: id,
+    index,
+    device: `tap${id}`,
+    bridge: 'brqabc',
+    macAddress: 'fa:16:3e:00:00:01',
+    fixedIps: [ip],
+    allowedAddressPairs: [{ ipAddress: '10.0.0.0/24', macAddress: 'fa:16:3e:00:00:99' }],
+    security: { enabled: true, securityGroupIds: ['g'], rules, remoteGroupMembers: { g2: members } },
+  });
+  const icmp = rule({ protocol: 'icmp' });
+  const ssh = rule({ protocol: 'tcp', portRangeMin: 22, portRangeMax: 22 });
+  const out = rule({ direction: 'egress' });
+  const fromGroup = rule({ remoteGroupId: 'g2' });
+  const m = (...ports: FirewallPort[]) => firewallModel(ports);
+  const before = m(port('a', 1, '10.0.0.3', [icmp, ssh, out]), port('b', 2, '10.0.0.4', [icmp, out]));
+  assert.deepEqual(conntrackFlushes(before, before), [], 'no change: nothing ends');
+  assert.deepEqual(conntrackFlushes(before, m(port('a', 1, '10.0.0.3', [icmp, ssh, out, rule({ protocol: 'udp' })]), port('b', 2, '10.0.0.4', [icmp, out]))), [], 'a rule added: nothing ends');
+  assert.deepEqual(conntrackFlushes(before, m(port('a', 1, '10.0.0.3', [ssh, out]), port('b', 2, '10.0.0.4', [icmp, out]))), [{ origDst: '10.0.0.3' }], 'an ingress rule removed: connections to that port (not to a /24 pair)');
+  assert.deepEqual(conntrackFlushes(before, m(port('a', 1, '10.0.0.3', [icmp, ssh]), port('b', 2, '10.0.0.4', [icmp, out]))), [{ origSrc: '10.0.0.3' }], 'an egress rule removed: connections from it');
+  assert.deepEqual(conntrackFlushes(before, m(port('b', 2, '10.0.0.4', [icmp, out]))), [{ origDst: '10.0.0.3' }, { origSrc: '10.0.0.3' }], 'a port removed: all of its connections');
+  const g1 = m(port('a', 1, '10.0.0.3', [fromGroup], ['10.0.0.7', '10.0.0.8']));
+  const g2 = m(port('a', 1, '10.0.0.3', [fromGroup], ['10.0.0.8']));
+  assert.deepEqual(conntrackFlushes(g1, g2), [{ origSrc: '10.0.0.7' }, { origDst: '10.0.0.7' }], 'a remote group member gone: its connections');
 });
 
 test('dnsmasq serves exactly the network\'s ports, with routes, DNS, MTU and the metadata route', () => {

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec } from '@strata/net';
 import { silentLogger, type Logger } from '@strata/log';
-import { HostCommands, missingTool } from './host-commands.js';
+import { deleteConntrack, HostCommands, missingTool } from './host-commands.js';
 import { OwnedState } from './owned-state.js';
 import { deleteBridge, deleteLink, deleteNetns, deviceInPlace, ensureBridge, ensureNetns, ensureVeth, linkExists, netnsExists, syncAddresses, type L2Settings } from './l2.js';
-import { firewallDiffScript, firewallModel, firewallRemoveScript, firewallScript, type FirewallModel, type FirewallPort } from './firewall.js';
+import { conntrackFlushes, firewallDiffScript, firewallModel, firewallRemoveScript, firewallScript, type FirewallModel, type FirewallPort } from './firewall.js';
 import { METADATA_IP, dnsmasqConfig, livePid, runDnsmasq, stopPidFile } from './dhcp.js';
 import { enableForwarding, portAddresses, routerNatScript } from './router.js';
 import { MetadataRelay } from './metadata-relay.js';
@@ -108,6 +108,8 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
   #fwModel: FirewallModel | undefined;
   /** True once the tables are known to be absent. */
   #fwCleared = false;
+  /** False once `conntrack` was found missing (said once in the log). */
+  #conntrack = true;
   /** Addresses last set on a namespace device, so unchanged refreshes skip the command. */
   readonly #addrCache = new Map<string, string>();
   /** Router namespaces set up (forwarding on) by this process. */
@@ -336,13 +338,14 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
    */
   async #applyFirewall(): Promise<void> {
     const next = firewallModel([...this.#firewall.values()]);
+    const prev = this.#fwModel;
     if (next.ports.size === 0) {
-      if (this.#fwModel !== undefined || !this.#fwCleared) await this.#cmd.nft(firewallRemoveScript(this.table));
+      if (prev !== undefined || !this.#fwCleared) await this.#cmd.nft(firewallRemoveScript(this.table));
       this.#fwModel = undefined;
       this.#fwCleared = true;
+      if (prev !== undefined) await this.#endConnections(prev, next);
       return;
     }
-    const prev = this.#fwModel;
     this.#fwModel = undefined;
     this.#fwCleared = false;
     if (prev !== undefined) {
@@ -350,6 +353,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
       try {
         if (diff !== '') await this.#cmd.nft(diff);
         this.#fwModel = next;
+        await this.#endConnections(prev, next);
         return;
       } catch (err) {
         this.#log.warn({ err: (err as Error).message }, 'incremental firewall update failed; replacing the tables');
@@ -357,6 +361,18 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
     }
     await this.#cmd.nft(firewallScript(this.table, next));
     this.#fwModel = next;
+    if (prev !== undefined) await this.#endConnections(prev, next);
+  }
+
+  /** Delete the conntrack entries of what `prev` → `next` no longer allows (established flows would outlive the rules). */
+  async #endConnections(prev: FirewallModel, next: FirewallModel): Promise<void> {
+    if (!this.#conntrack) return;
+    for (const flush of conntrackFlushes(prev, next)) {
+      if (await deleteConntrack(this.#cmd, flush)) continue;
+      this.#conntrack = false;
+      this.#log.warn({ tool: 'conntrack' }, 'conntrack is not installed (Debian: conntrack): connections a removed security group rule allowed stay open until they end');
+      return;
+    }
   }
 
   configureDhcp(spec: DhcpSpec, options?: BackendCallOptions): Promise<void> {
