@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceDatabaseUrl } from '@strata/config';
 import type { Logger } from '@strata/log';
-import { IdentityClient } from '@strata/clients';
 import { Tracer } from '@strata/trace';
 import { bootstrap, IdentityService, tokenKeyDir, type CatalogServiceSpec } from '@strata/identity';
 import type { StrataConfig } from './strata-config.js';
 import { readOpenrcPassword, writeCredentialFiles } from './credential-files.js';
+import { passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type TokenSource } from './service-users.js';
 import type { CloudContext, RunningService } from './services/cloud-service.js';
 import { CLOUD_SERVICES } from './services/index.js';
 
@@ -38,6 +38,28 @@ export interface StartCloudOptions {
 
 function hostForUrl(h: string): string {
   return h.includes(':') ? `[${h}]` : h;
+}
+
+/**
+ * The password of every service user; rewrites <data-dir>/service-credentials.json when what it
+ * should hold (the passwords not set in the config) changed.
+ */
+function keepServicePasswords(dataDir: string, stored: Readonly<Record<string, string>>, users: ReadonlyArray<{ name: string; configuredPassword: string }>, setByBootstrap: Readonly<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = { ...stored };
+  const all: Record<string, string> = {};
+  for (const u of users) {
+    if (u.configuredPassword !== '') {
+      delete kept[u.name];
+      all[u.name] = u.configuredPassword;
+    } else {
+      const password = setByBootstrap[u.name] ?? stored[u.name];
+      if (password === undefined) throw new Error(`no password for service user ${u.name}`);
+      kept[u.name] = password;
+      all[u.name] = password;
+    }
+  }
+  if (JSON.stringify(kept) !== JSON.stringify(stored)) writeServicePasswords(dataDir, kept);
+  return all;
 }
 
 /** Start every service, apply migrations, bootstrap, and write the credential files on first start. */
@@ -85,13 +107,22 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       urls[svc.name] = r.url;
       catalog.push(...r.catalog);
     }
+    // Service users: a set [<group>] service_password wins, else the one an earlier start kept, else bootstrap generates one.
+    const storedPasswords = readServicePasswords(dataDir);
+    const serviceUsers = running.flatMap((r) => (r.serviceUser === undefined ? [] : [r.serviceUser]));
+    const knownPassword = (u: { name: string; configuredPassword: string }): string | undefined => (u.configuredPassword !== '' ? u.configuredPassword : storedPasswords[u.name]);
     const result = await bootstrap(identity.api, {
       adminUser: config.identity.admin_user,
       adminProject: config.identity.admin_project,
       ...(config.identity.admin_password !== '' ? { adminPassword: config.identity.admin_password } : {}),
       region: config.DEFAULT.region,
       services: catalog,
+      serviceUsers: serviceUsers.map((u) => {
+        const password = knownPassword(u);
+        return password === undefined ? { name: u.name } : { name: u.name, password };
+      }),
     });
+    const servicePasswords = keepServicePasswords(dataDir, storedPasswords, serviceUsers, result.servicePasswords);
     const openrc = join(dataDir, 'openrc');
     const cloudsYaml = join(dataDir, 'clouds.yaml');
     const adminCreds = { authUrl, username: config.identity.admin_user, projectName: config.identity.admin_project, region: config.DEFAULT.region };
@@ -100,14 +131,17 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     } else if (!existsSync(openrc)) {
       logger.warn({ openrc }, 'admin password unknown and no openrc: set [identity] admin_password to reset it');
     }
-    // Post-bootstrap work (default networks, the test image...) runs as the admin, over REST.
+    // The operator's first-start work (default networks, the test image...) runs as the admin, over REST;
+    // each service calls the others as its own user of the `service` project.
     const password = result.adminPassword ?? (config.identity.admin_password !== '' ? config.identity.admin_password : readOpenrcPassword(dataDir));
-    const identityClient = new IdentityClient(authUrl);
-    const adminToken = async (): Promise<string> => {
-      if (password === undefined) throw new Error('admin password unknown: set [identity] admin_password');
-      return (await identityClient.authenticate({ username: adminCreds.username, password, projectName: adminCreds.projectName }, { nocatalog: true })).id;
-    };
-    for (const r of running) await r.afterBootstrap?.({ token: adminToken });
+    const adminToken: TokenSource =
+      password === undefined ? () => Promise.reject(new Error('admin password unknown: set [identity] admin_password')) : passwordTokenSource(authUrl, { username: adminCreds.username, password, projectName: adminCreds.projectName });
+    for (const r of running) {
+      const user = r.serviceUser;
+      const serviceToken: TokenSource =
+        user === undefined ? () => Promise.reject(new Error('this service has no service user')) : passwordTokenSource(authUrl, { username: user.name, password: servicePasswords[user.name] as string, projectName: SERVICE_PROJECT });
+      await r.afterBootstrap?.({ admin: adminToken, service: serviceToken });
+    }
     return { urls, authUrl, identity, tracer, openrc, cloudsYaml, adminPassword: result.adminPassword, close };
   } catch (err) {
     await close();

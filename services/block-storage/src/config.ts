@@ -31,6 +31,7 @@ export const blockStorageSchema = {
     port: portOpt(8776, 'Port of the Block Storage v3 API.'),
     auth_url: stringOpt('', "Keystone's auth URL (…/v3) for token validation when cinder runs as its own processes (bin/cinder-*). Possible values: a URL; empty in the all-in-one, which passes its own."),
     host: stringOpt('', "This storage host's name (cinder's host); volume backends register as <host>@<backend>. Possible values: a host name; empty means the machine's host name."),
+    service_password: stringOpt('', "Password of cinder's service user `cinder` (project `service`, roles admin and service), which cinder authenticates as for its calls to other services. Possible values: any string; empty means a generated one, kept in <data-dir>/service-credentials.json. A set value wins: bootstrap resets the user's password to it."),
     storage_availability_zone: stringOpt('nova', 'Availability zone of this storage host and the default zone of new volumes. Possible values: any non-empty string.', (v) => (v === '' ? 'must not be empty' : undefined)),
     default_volume_type: stringOpt('__DEFAULT__', 'Volume type of volumes created without one. Possible values: the name of an existing volume type.'),
     enabled_backends: stringOpt(

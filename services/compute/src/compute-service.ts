@@ -276,23 +276,14 @@ export class ComputeService {
   }
 
   /**
-   * Give nova its service credentials (a token provider, e.g. the all-in-one's admin): used for
-   * neutron port bindings. Tokens are reused for 30 minutes.
+   * Give nova its service credentials (nova's [neutron] and [service_user] sections): a source of
+   * tokens of its own user in the `service` project, used for neutron port bindings and the metadata
+   * API's lookups. It is called for every such request, so it should reuse a token while it is valid
+   * (the all-in-one's `passwordTokenSource` does).
    */
   useServiceToken(token: () => Promise<string>): void {
     this.#serviceToken = token;
-    let cached: { value: string; until: number } | undefined;
-    let pending: Promise<string> | undefined;
-    this.#deps.networks.useServiceToken(async () => {
-      if (cached !== undefined && cached.until > Date.now()) return cached.value;
-      pending ??= token()
-        .then((value) => {
-          cached = { value, until: Date.now() + 30 * 60_000 };
-          return value;
-        })
-        .finally(() => (pending = undefined));
-      return pending;
-    });
+    this.#deps.networks.useServiceToken(token);
   }
 
   /**

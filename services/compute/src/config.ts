@@ -10,6 +10,7 @@ export const computeSchema = {
     novncproxy_port: portOpt(6080, 'Port of the noVNC proxy (websocket to a server\'s VNC console).'),
     driver: enumOpt('fake', ['fake', 'qemu', 'auto'], 'Hypervisor driver of the compute host this process runs. Possible values: fake (in-memory, instant), qemu (real VMs: needs qemu-system-x86), auto (qemu where qemu-system-x86_64 runs, else fake; what `npm start` uses).'),
     host: stringOpt('', 'Name of this compute host; empty means the machine host name. Possible values: a host name.'),
+    service_password: stringOpt('', "Password of nova's service user `nova` (project `service`, roles admin and service), which nova authenticates as for its calls to other services (neutron port bindings, the metadata API's lookups). Possible values: any string; empty means a generated one, kept in <data-dir>/service-credentials.json. A set value wins: bootstrap resets the user's password to it."),
     fake_hosts: intOpt(0, 'Extra fake compute hosts to run in this process (for scale runs), named <host>-fake-<n>. Possible values: 0 or more.', 0, 100_000),
     default_availability_zone: stringOpt('nova', 'Availability zone of compute hosts. Possible values: any name.'),
     cpu_allocation_ratio: stringOpt('16.0', 'Virtual CPUs per physical CPU the scheduler allows. Possible values: a positive number.', (v) => (Number(v) > 0 ? undefined : 'must be a positive number')),

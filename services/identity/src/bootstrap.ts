@@ -1,4 +1,7 @@
-/** keystone-manage bootstrap: the default domain, roles, admin project/user, region and catalog — idempotent. */
+/**
+ * keystone-manage bootstrap: the default domain, roles, admin project/user, region and catalog, and the
+ * `service` project with one user per service (nova, neutron...) — idempotent.
+ */
 import { randomBytes } from 'node:crypto';
 import type { IdentityApi } from './identity-api.js';
 import { DEFAULT_DOMAIN_ID } from './objects/domain.js';
@@ -13,6 +16,13 @@ export interface CatalogServiceSpec {
   readonly urls: Readonly<Record<EndpointInterface, string>>;
 }
 
+/** A service's own user in the `service` project (nova's [neutron] and [service_user] sections log in as it). */
+export interface ServiceUserSpec {
+  readonly name: string;
+  /** Its password: a new user gets it, an existing one whose password differs is reset to it. Absent: a new one is generated and set. */
+  readonly password?: string;
+}
+
 /** Bootstrap inputs. */
 export interface BootstrapOptions {
   readonly adminUser: string;
@@ -21,6 +31,8 @@ export interface BootstrapOptions {
   readonly adminPassword?: string;
   readonly region: string;
   readonly services: readonly CatalogServiceSpec[];
+  /** Users made members of the `service` project with the admin and service roles. @default none */
+  readonly serviceUsers?: readonly ServiceUserSpec[];
 }
 
 /** What bootstrap did. */
@@ -29,7 +41,13 @@ export interface BootstrapResult {
   readonly adminPassword: string | undefined;
   readonly adminUserId: string;
   readonly adminProjectId: string;
+  /** The password of each service user whose password bootstrap set (new user, reset, or generated). */
+  readonly servicePasswords: Readonly<Record<string, string>>;
   readonly created: readonly string[];
+}
+
+function generatePassword(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** Create what is missing, leave what exists; endpoints of registered services are brought to the given URLs. */
@@ -57,15 +75,16 @@ export async function bootstrap(api: IdentityApi, opts: BootstrapOptions): Promi
     project = await api.projects.create({ name: opts.adminProject, domainId: DEFAULT_DOMAIN_ID, parentId: null, description: 'Bootstrap project for initializing the cloud.' });
     created.push(`project ${opts.adminProject}`);
   }
-  if ((await api.projects.findByName('service', DEFAULT_DOMAIN_ID)) === undefined) {
-    await api.projects.create({ name: 'service', domainId: DEFAULT_DOMAIN_ID, parentId: null, description: 'Project of the service users.' });
+  let serviceProject = await api.projects.findByName('service', DEFAULT_DOMAIN_ID);
+  if (serviceProject === undefined) {
+    serviceProject = await api.projects.create({ name: 'service', domainId: DEFAULT_DOMAIN_ID, parentId: null, description: 'Project of the service users.' });
     created.push('project service');
   }
 
   let adminPassword: string | undefined;
   let user = await api.users.findByName(opts.adminUser, DEFAULT_DOMAIN_ID);
   if (user === undefined) {
-    adminPassword = opts.adminPassword ?? randomBytes(12).toString('base64url');
+    adminPassword = opts.adminPassword ?? generatePassword();
     user = await api.users.create({ name: opts.adminUser, domainId: DEFAULT_DOMAIN_ID, password: adminPassword, defaultProjectId: project.id });
     created.push(`user ${opts.adminUser}`);
   } else if (opts.adminPassword !== undefined && !(await api.users.checkPassword(user.id, opts.adminPassword))) {
@@ -74,6 +93,24 @@ export async function bootstrap(api: IdentityApi, opts: BootstrapOptions): Promi
   }
   await api.roles.grant({ actorType: 'user', actorId: user.id, targetType: 'project', targetId: project.id, roleId: roleIds.admin as string, inherited: false });
   await api.roles.grant({ actorType: 'user', actorId: user.id, targetType: 'system', targetId: 'system', roleId: roleIds.admin as string, inherited: false });
+
+  const servicePasswords: Record<string, string> = {};
+  for (const spec of opts.serviceUsers ?? []) {
+    let serviceUser = await api.users.findByName(spec.name, DEFAULT_DOMAIN_ID);
+    if (serviceUser === undefined) {
+      const password = spec.password ?? generatePassword();
+      serviceUser = await api.users.create({ name: spec.name, domainId: DEFAULT_DOMAIN_ID, password, defaultProjectId: serviceProject.id });
+      servicePasswords[spec.name] = password;
+      created.push(`user ${spec.name}`);
+    } else if (spec.password === undefined || !(await api.users.checkPassword(serviceUser.id, spec.password))) {
+      const password = spec.password ?? generatePassword();
+      await api.users.update(serviceUser.id, { password });
+      servicePasswords[spec.name] = password;
+    }
+    for (const role of ['admin', 'service']) {
+      await api.roles.grant({ actorType: 'user', actorId: serviceUser.id, targetType: 'project', targetId: serviceProject.id, roleId: roleIds[role] as string, inherited: false });
+    }
+  }
 
   if ((await api.catalog.findRegion(opts.region)) === undefined) {
     await api.catalog.createRegion({ id: opts.region });
@@ -99,5 +136,5 @@ export async function bootstrap(api: IdentityApi, opts: BootstrapOptions): Promi
     }
   }
   api.invalidate();
-  return { adminPassword, adminUserId: user.id, adminProjectId: project.id, created };
+  return { adminPassword, adminUserId: user.id, adminProjectId: project.id, servicePasswords, created };
 }

@@ -32,5 +32,6 @@ export const imageSchema = {
     image_tag_quota: intOpt(128, 'Most tags an image may have; 0 means no limit.', 0, 1_000_000),
     enable_glance_direct: boolOpt(true, 'Offer the glance-direct interoperable import method (stage, then import).'),
     fsync_uploads: boolOpt(false, 'fsync each uploaded image before it becomes active (durable across power loss, slower).'),
+    service_password: stringOpt('', "Password of glance's service user `glance` (project `service`, roles admin and service), which glance authenticates as for its calls to other services. Possible values: any string; empty means a generated one, kept in <data-dir>/service-credentials.json. A set value wins: bootstrap resets the user's password to it."),
   },
 } as const;

@@ -25,6 +25,7 @@ export const networkSchema = {
     agent_down_time: durationOpt(75_000, 'An agent not heard from for this long is shown dead; at least twice the report interval.', 2000, 86_400_000),
     rpc_timeout: durationOpt(60_000, 'Timeout of agent-to-server RPC calls.', 1000, 600_000),
     nova_notify_timeout: durationOpt(5000, 'Timeout of a port event sent to nova (network-vif-plugged).', 100, 60_000),
+    service_password: stringOpt('', "Password of neutron's service user `neutron` (project `service`, roles admin and service), which neutron authenticates as for its calls to other services (port events sent to nova). Possible values: any string; empty means a generated one, kept in <data-dir>/service-credentials.json. A set value wins: bootstrap resets the user's password to it."),
     base_mac: stringOpt('fa:16:3e:00:00:00', 'Prefix of generated MAC addresses: the first three octets are kept. Possible values: a MAC address.', (v) =>
       /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v) ? undefined : 'expected a MAC address such as fa:16:3e:00:00:00',
     ),

@@ -23,6 +23,7 @@ export const blockStorageService: CloudService = {
     const urls = { public: v3, internal: v3, admin: v3 };
     return {
       url,
+      serviceUser: { name: 'cinder', configuredPassword: ctx.config.block_storage.service_password },
       catalog: [
         { type: 'block-storage', name: 'cinderv3', description: 'Block Storage Service v3', urls },
         { type: 'volumev3', name: 'cinderv3', description: 'Block Storage Service v3 (legacy type)', urls },

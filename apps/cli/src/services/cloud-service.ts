@@ -3,6 +3,7 @@ import type { Logger } from '@strata/log';
 import type { Tracer } from '@strata/trace';
 import type { CatalogServiceSpec } from '@strata/identity';
 import type { StrataConfig } from '../strata-config.js';
+import type { TokenSource } from '../service-users.js';
 
 /** What a starting service gets. */
 export interface CloudContext {
@@ -20,14 +21,27 @@ export interface CloudContext {
   databaseUrl(service: string): string;
 }
 
+/** The tokens a service gets once keystone is bootstrapped. */
+export interface BootstrapTokens {
+  /** The cloud's admin: only for the operator's own first-start work (default networks, the test image). */
+  readonly admin: TokenSource;
+  /** The service's own user in the `service` project: for its calls to other services. */
+  readonly service: TokenSource;
+}
+
 /** A started service. */
 export interface RunningService {
   /** Base URL as published (e.g. http://127.0.0.1:9292). */
   readonly url: string;
   /** Catalog entries to register for it. */
   readonly catalog: readonly CatalogServiceSpec[];
-  /** Work to do after bootstrap (e.g. create default networks); optional. */
-  afterBootstrap?(admin: { readonly token: () => Promise<string> }): Promise<void>;
+  /**
+   * Its user in the `service` project (nova, neutron...), which bootstrap creates, and that user's
+   * `[<group>] service_password` ('' when not set: a generated one, kept in the data dir).
+   */
+  readonly serviceUser?: { readonly name: string; readonly configuredPassword: string };
+  /** Work to do after bootstrap (e.g. create default networks); `tokens.service` is for serviceUser (an error without one). */
+  afterBootstrap?(tokens: BootstrapTokens): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -90,8 +90,10 @@ export const computeService: CloudService = {
     return {
       url,
       catalog: [{ type: 'compute', name: 'nova', description: 'Compute Service', urls: { public: endpoint, internal: endpoint, admin: endpoint } }],
-      afterBootstrap: async (admin) => {
-        service.useServiceToken(admin.token);
+      serviceUser: { name: 'nova', configuredPassword: c.service_password },
+      // nova's [neutron] and [service_user] sections: it calls neutron as its own user.
+      afterBootstrap: async (tokens) => {
+        service.useServiceToken(tokens.service);
         await seedFlavors(service.api);
       },
       close: () => service.close(),

@@ -38,9 +38,10 @@ export const imageService: CloudService = {
     return {
       url,
       catalog: [{ type: 'image', name: 'glance', description: 'Image Service', urls: { public: url, internal: url, admin: url } }],
-      // With real VMs, the bootable test image is built (first start) and registered as a public image.
-      afterBootstrap: async (admin) => {
-        if ((await resolveComputeDriver(ctx.config.compute.driver, ctx.logger)) === 'qemu') await provideTestImage({ dataDir: ctx.dataDir, glanceUrl: url, token: admin.token, logger: ctx.logger });
+      serviceUser: { name: 'glance', configuredPassword: c.service_password },
+      // With real VMs, the bootable test image is built (first start) and registered as a public image, by the admin.
+      afterBootstrap: async (tokens) => {
+        if ((await resolveComputeDriver(ctx.config.compute.driver, ctx.logger)) === 'qemu') await provideTestImage({ dataDir: ctx.dataDir, glanceUrl: url, token: tokens.admin, logger: ctx.logger });
       },
       close: () => service.close(),
     };

@@ -115,9 +115,11 @@ export const networkService: CloudService = {
       return {
         url,
         catalog: [{ type: 'network', name: 'neutron', description: 'Neutron Networking Service', urls: { public: url, internal: url, admin: url } }],
-        afterBootstrap: async (admin) => {
-          service.nova.useTokenProvider(admin.token);
-          await createDefaultNetworks(url, ctx.authUrl, await admin.token());
+        serviceUser: { name: 'neutron', configuredPassword: c.service_password },
+        // neutron's [nova] section: port events go to nova as neutron's own user; the default networks are the admin's.
+        afterBootstrap: async (tokens) => {
+          service.nova.useTokenProvider(tokens.service);
+          await createDefaultNetworks(url, ctx.authUrl, await tokens.admin());
         },
         close,
       };

@@ -26,7 +26,8 @@ export interface NovaNotifierOptions {
 export type NotifyOutcome = 'sent' | 'no-compute-endpoint' | 'no-credentials' | 'failed';
 
 /**
- * Sends events to `POST <compute>/v2.1/os-server-external-events` with an admin token. Nothing is
+ * Sends events to `POST <compute>/v2.1/os-server-external-events` with a token of neutron's service
+ * user (admin and service roles in the `service` project; nova's policy needs admin). Nothing is
  * sent while there are no credentials (`useTokenProvider`) or no compute endpoint in the catalog.
  * Never throws: a failure is logged and reported as `failed`.
  */
@@ -35,7 +36,7 @@ export class NovaNotifier {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #ttl: number;
-  #token: (() => Promise<string>) | undefined;
+  #token: ((rejected?: string) => Promise<string>) | undefined;
   #endpoint: { url: string | undefined; until: number } | undefined;
 
   constructor(opts: NovaNotifierOptions) {
@@ -45,8 +46,12 @@ export class NovaNotifier {
     this.#ttl = opts.catalogTtlMs ?? 30_000;
   }
 
-  /** Give the notifier its credentials (neutron's [nova] section; the all-in-one passes its admin). */
-  useTokenProvider(token: () => Promise<string>): void {
+  /**
+   * Give the notifier its credentials (neutron's [nova] section): tokens of the `neutron` user, asked
+   * for on every send, so the source should reuse a token while it is valid (the all-in-one's does).
+   * A token nova or keystone refuses with 401 is passed back to it once, for a new one.
+   */
+  useTokenProvider(token: (rejected?: string) => Promise<string>): void {
     this.#token = token;
     this.#endpoint = undefined;
   }
@@ -60,21 +65,35 @@ export class NovaNotifier {
     return url;
   }
 
+  async #send(token: string, events: readonly NovaEvent[], globalRequestId: string | undefined): Promise<'sent' | 'no-compute-endpoint'> {
+    const base = await this.#computeUrl(token);
+    if (base === undefined) return 'no-compute-endpoint';
+    const url = `${base.replace(/\/+$/, '').replace(/\/v2(\.1)?(\/[0-9a-f-]+)?$/, '')}/v2.1/os-server-external-events`;
+    await requestJson(url, {
+      method: 'POST',
+      timeoutMs: this.#timeoutMs,
+      headers: { 'x-auth-token': token, ...(globalRequestId !== undefined ? { 'x-openstack-request-id': globalRequestId } : {}) },
+      body: { events: events.map((e) => ({ name: e.name, server_uuid: e.serverUuid, tag: e.tag, status: e.status })) },
+    });
+    return 'sent';
+  }
+
   /** Send events; resolves with what happened. */
   async notify(events: readonly NovaEvent[], globalRequestId?: string): Promise<NotifyOutcome> {
     if (events.length === 0) return 'sent';
     if (this.#token === undefined || this.#identity === undefined) return 'no-credentials';
+    const source = this.#token;
     try {
-      const token = await this.#token();
-      const base = await this.#computeUrl(token);
-      if (base === undefined) return 'no-compute-endpoint';
-      const url = `${base.replace(/\/+$/, '').replace(/\/v2(\.1)?(\/[0-9a-f-]+)?$/, '')}/v2.1/os-server-external-events`;
-      await requestJson(url, {
-        method: 'POST',
-        timeoutMs: this.#timeoutMs,
-        headers: { 'x-auth-token': token, ...(globalRequestId !== undefined ? { 'x-openstack-request-id': globalRequestId } : {}) },
-        body: { events: events.map((e) => ({ name: e.name, server_uuid: e.serverUuid, tag: e.tag, status: e.status })) },
-      });
+      const token = await source();
+      let outcome: 'sent' | 'no-compute-endpoint';
+      try {
+        outcome = await this.#send(token, events, globalRequestId);
+      } catch (err) {
+        if ((err as { status?: number }).status !== 401) throw err;
+        // Revoked since it was issued (the user was disabled or got a new password): once more with a new token.
+        outcome = await this.#send(await source(token), events, globalRequestId);
+      }
+      if (outcome === 'no-compute-endpoint') return outcome;
       this.#log.info({ events: events.length, name: events[0]?.name }, 'sent events to nova');
       return 'sent';
     } catch (err) {
