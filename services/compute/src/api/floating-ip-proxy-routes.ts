@@ -1,10 +1,10 @@
 /** The deprecated floating IP proxy of nova (removed at 2.36): os-floating-ips, os-floating-ip-pools, add/removeFloatingIp, over neutron. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { contextOf, type RequestContext } from '@strata/auth';
+import type { FastifyInstance } from 'fastify';
+import type { RequestContext } from '@strata/auth';
 import { BadRequest, Conflict, NotFound, OpenStackError } from '@strata/errors';
 import type { ComputeApi } from '../compute-api.js';
 import type { Instance } from '../objects/instance.js';
-import { versionOf } from './route-helpers.js';
+import { proxyContext } from './route-helpers.js';
 
 interface NeutronFip {
   id: string;
@@ -22,12 +22,6 @@ interface NeutronPort {
 
 /** Register the floating IP proxy routes. */
 export function registerFloatingIpProxyRoutes(app: FastifyInstance, api: ComputeApi): void {
-  const guard = (request: FastifyRequest): RequestContext => {
-    if (versionOf(request).atLeast('2.36')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
-    const ctx = contextOf(request);
-    ctx.authorize('os_compute_api:flavors');
-    return ctx;
-  };
   const neutron = <T>(ctx: RequestContext, method: string, path: string, body?: unknown): Promise<T> => api.networks.raw<T>(ctx.authToken, method, path, body, ctx.globalRequestId);
   const view = async (ctx: RequestContext, f: NeutronFip, names?: Map<string, string>): Promise<Record<string, unknown>> => {
     let pool = names?.get(f.floating_network_id);
@@ -48,11 +42,11 @@ export function registerFloatingIpProxyRoutes(app: FastifyInstance, api: Compute
     (await neutron<{ networks: Array<{ id: string; name: string }> }>(ctx, 'GET', '/networks?router:external=true')).networks;
 
   app.get('/v2.1/os-floating-ip-pools', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     return { floating_ip_pools: (await externalNetworks(ctx)).map((n) => ({ name: n.name })) };
   });
   app.get('/v2.1/os-floating-ips', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const fips = (await neutron<{ floatingips: NeutronFip[] }>(ctx, 'GET', `/floatingips?project_id=${ctx.projectId ?? ''}`)).floatingips;
     const names = new Map((await externalNetworks(ctx)).map((n) => [n.id, n.name]));
     const out = [];
@@ -60,11 +54,11 @@ export function registerFloatingIpProxyRoutes(app: FastifyInstance, api: Compute
     return { floating_ips: out };
   });
   app.get('/v2.1/os-floating-ips/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     return { floating_ip: await view(ctx, await getFip(ctx, (request.params as { id: string }).id)) };
   });
   app.post('/v2.1/os-floating-ips', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const poolName = (request.body as { pool?: unknown } | undefined)?.pool;
     const pools = await externalNetworks(ctx);
     const pool = typeof poolName === 'string' ? pools.find((n) => n.name === poolName || n.id === poolName) : pools[0];
@@ -73,7 +67,7 @@ export function registerFloatingIpProxyRoutes(app: FastifyInstance, api: Compute
     return { floating_ip: await view(ctx, created.floatingip) };
   });
   app.delete('/v2.1/os-floating-ips/:id', async (request, reply) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const f = await getFip(ctx, (request.params as { id: string }).id);
     await neutron(ctx, 'DELETE', `/floatingips/${f.id}`);
     return reply.code(202).send();

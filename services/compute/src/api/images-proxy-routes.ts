@@ -1,10 +1,9 @@
 /** The deprecated image proxy (/v2.1/images, removed at 2.36): glance images in nova's shape. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { contextOf } from '@strata/auth';
 import { BadRequest, Forbidden, NotFound, OpenStackError } from '@strata/errors';
 import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
-import { baseOf, metadataField, versionOf } from './route-helpers.js';
+import { baseOf, metadataField, proxyContext } from './route-helpers.js';
 import { isoZ } from './view-helpers.js';
 
 const CORE = new Set(['id', 'name', 'status', 'size', 'min_ram', 'min_disk', 'checksum', 'os_hash_algo', 'os_hash_value', 'disk_format', 'container_format', 'visibility', 'protected', 'os_hidden', 'owner', 'tags', 'created_at', 'updated_at', 'self', 'file', 'schema', 'virtual_size', 'locations', 'direct_url', 'stores']);
@@ -56,9 +55,7 @@ function imageView(img: Record<string, unknown>, base: string): Record<string, u
 /** Register the image proxy. */
 export function registerImageProxyRoutes(app: FastifyInstance, api: ComputeApi): void {
   const guard = (request: FastifyRequest): { token: string; rid: string | undefined } => {
-    if (versionOf(request).atLeast('2.36')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
-    const ctx = contextOf(request);
-    ctx.authorize('os_compute_api:flavors');
+    const ctx = proxyContext(request);
     return { token: ctx.authToken, rid: ctx.globalRequestId };
   };
   const getImage = async (request: FastifyRequest): Promise<Record<string, unknown>> => {

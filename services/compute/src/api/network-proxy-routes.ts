@@ -1,10 +1,10 @@
 /** The deprecated network proxies of nova (removed at 2.36): os-security-groups and rules, server security groups, over neutron. */
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { contextOf, type RequestContext } from '@strata/auth';
 import { BadRequest, Conflict, NotFound, OpenStackError } from '@strata/errors';
 import type { ComputeApi } from '../compute-api.js';
-import { versionOf } from './route-helpers.js';
+import { proxyContext } from './route-helpers.js';
 
 interface NeutronRule {
   id: string;
@@ -59,12 +59,6 @@ function textField(v: unknown, field: string): string {
 
 /** Register the security group proxy. */
 export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi): void {
-  const guard = (request: FastifyRequest): RequestContext => {
-    if (versionOf(request).atLeast('2.36')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
-    const ctx = contextOf(request);
-    ctx.authorize('os_compute_api:flavors');
-    return ctx;
-  };
   const neutron = <T>(ctx: RequestContext, method: string, path: string, body?: unknown): Promise<T> => api.networks.raw<T>(ctx.authToken, method, path, body, ctx.globalRequestId);
   const allGroups = async (ctx: RequestContext, all = false): Promise<Map<string, NeutronGroup>> => {
     const b = await neutron<{ security_groups: NeutronGroup[] }>(ctx, 'GET', `/security-groups${all ? '' : `?project_id=${ctx.projectId ?? ''}`}`);
@@ -85,13 +79,13 @@ export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi
   };
 
   app.get('/v2.1/os-security-groups', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const all = ctx.isAdmin && (request.query as Record<string, string>).all_tenants !== undefined;
     const groups = await allGroups(ctx, all);
     return { security_groups: [...groups.values()].map((g) => groupView(g, groups)) };
   });
   app.post('/v2.1/os-security-groups', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const b = (request.body as { security_group?: Record<string, unknown> } | undefined)?.security_group;
     if (b === undefined || b === null) throw new BadRequest('security_group not specified', {}, 'ValidationError');
     const name = textField(b.name, 'name');
@@ -101,12 +95,12 @@ export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi
     return { security_group: groupView(created.security_group, groups) };
   });
   app.get('/v2.1/os-security-groups/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const g = await getGroup(ctx, (request.params as { id: string }).id);
     return { security_group: groupView(g, await allGroups(ctx, ctx.isAdmin)) };
   });
   app.put('/v2.1/os-security-groups/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const g = await getGroup(ctx, (request.params as { id: string }).id);
     const b = (request.body as { security_group?: Record<string, unknown> } | undefined)?.security_group;
     if (b === undefined || b === null) throw new BadRequest('security_group not specified', {}, 'ValidationError');
@@ -117,7 +111,7 @@ export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi
     return { security_group: groupView(updated.security_group, await allGroups(ctx)) };
   });
   app.delete('/v2.1/os-security-groups/:id', async (request, reply) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const g = await getGroup(ctx, (request.params as { id: string }).id);
     if (g.name === 'default') throw new BadRequest('Removing default security group not allowed.', {}, 'InvalidInput');
     try {
@@ -130,7 +124,7 @@ export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi
   });
 
   app.post('/v2.1/os-security-group-rules', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const b = (request.body as { security_group_rule?: Record<string, unknown> } | undefined)?.security_group_rule;
     if (b === undefined || b === null) throw new BadRequest('security_group_rule not specified', {}, 'ValidationError');
     const parent = String(b.parent_group_id ?? '');
@@ -184,7 +178,7 @@ export function registerNetworkProxyRoutes(app: FastifyInstance, api: ComputeApi
     return { security_group_rule: view };
   });
   app.delete('/v2.1/os-security-group-rules/:id', async (request, reply) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     try {
       await neutron(ctx, 'DELETE', `/security-group-rules/${encodeURIComponent((request.params as { id: string }).id)}`);
     } catch (err) {

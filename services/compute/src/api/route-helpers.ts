@@ -1,6 +1,7 @@
-/** Small request helpers for the compute routes: bodies, validation errors worded as nova words them. */
+/** Small request helpers for the compute routes: the negotiated version, the proxy-API gate, bodies, validation errors worded as nova words them. */
 import type { FastifyRequest } from 'fastify';
-import { BadRequest } from '@strata/errors';
+import { contextOf, type RequestContext } from '@strata/auth';
+import { BadRequest, NotFound } from '@strata/errors';
 import { requestBaseUrl } from '@strata/http';
 import type { ApiVersion } from './microversion.js';
 
@@ -15,6 +16,17 @@ declare module 'fastify' {
 export function versionOf(request: FastifyRequest): ApiVersion {
   if (request.apiVersion === null) throw new Error('PROGRAMMING ERROR: no microversion on this route');
   return request.apiVersion;
+}
+
+/**
+ * The caller's context on one of nova's deprecated proxy APIs (images, volumes, networks, security
+ * groups, floating IPs): 404 NotFound from 2.36, where nova removed them, then the proxy policy check.
+ */
+export function proxyContext(request: FastifyRequest): RequestContext {
+  if (versionOf(request).atLeast('2.36')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
+  const ctx = contextOf(request);
+  ctx.authorize('os_compute_api:flavors');
+  return ctx;
 }
 
 /** scheme://host:port the request came to. */

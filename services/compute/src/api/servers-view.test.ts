@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Instance } from '../objects/instance.js';
 import { ApiVersion } from './microversion.js';
-import { serverDetailView, serverStatus } from './servers-view.js';
+import { serverBasicView, serverDetailView, serverStatus } from './servers-view.js';
 import { isoMicro, isoZ } from './view-helpers.js';
 
 const instance: Instance = {
@@ -92,5 +92,26 @@ describe('server views', () => {
     assert.equal(s.description, 'd');
     assert.deepEqual(s.tags, ['t']);
     assert.equal((s.fault as { details: string }).details, 'RamFilter rejected 1');
+  });
+
+  const opening = ['id', 'name', 'status', 'tenant_id', 'user_id', 'metadata', 'hostId', 'image', 'flavor', 'created', 'updated', 'addresses', 'accessIPv4', 'accessIPv6', 'links', 'OS-DCF:diskConfig'];
+
+  test('before 2.75, update and rebuild answer with the detail body\'s opening fields, addresses without extensions, in order', () => {
+    const c = { base: 'http://x', version: v('2.74'), isAdmin: true };
+    const d = serverDetailView(instance, c);
+    const rb = serverBasicView(instance, c, { rebuild: true });
+    assert.deepEqual(Object.keys(d).slice(0, opening.length), opening);
+    assert.deepEqual(Object.keys(rb), [...opening, 'fault', 'locked', 'description', 'tags', 'key_name', 'user_data', 'trusted_image_certificates', 'server_groups', 'locked_reason']);
+    for (const k of opening) if (k !== 'addresses') assert.deepEqual(rb[k], d[k], k);
+    assert.deepEqual(rb.addresses, { private: [{ version: 4, addr: '10.0.0.5' }] });
+    assert.equal(rb['OS-EXT-SRV-ATTR:host'], undefined);
+    assert.equal(rb['OS-EXT-STS:vm_state'], undefined);
+  });
+
+  test('2.1 update for a member: the opening fields and a fault without details, nothing else', () => {
+    const upd = serverBasicView(instance, { base: 'http://x', version: v('2.1'), isAdmin: false }, { rebuild: false });
+    assert.deepEqual(Object.keys(upd), [...opening, 'fault']);
+    assert.deepEqual(upd.flavor, { id: '1', links: [{ rel: 'bookmark', href: 'http://x/flavors/1' }] });
+    assert.deepEqual(upd.fault, { code: 500, created: '2026-01-02T03:04:05Z', message: 'No valid host was found.' });
   });
 });

@@ -127,11 +127,12 @@ export function serverIndexView(i: Instance, c: ServerViewContext): Record<strin
   return { id: i.id, name: i.name, links: resourceLinks(c.base, 'servers', i.id) };
 }
 
-/** One server of GET /servers/detail and GET /servers/{id}. */
-export function serverDetailView(i: Instance, c: ServerViewContext): Record<string, unknown> {
-  const status = serverStatus(i.vmState, i.taskState);
-  const v = c.version;
-  const out: Record<string, unknown> = {
+/**
+ * The fields every full server body opens with, in nova's order (id through OS-DCF:diskConfig).
+ * The detail body and the pre-2.75 update/rebuild body differ here only in how much `addresses` shows.
+ */
+function serverCoreFields(i: Instance, c: ServerViewContext, status: string, addresses: Record<string, unknown>): Record<string, unknown> {
+  return {
     id: i.id,
     name: i.name,
     status,
@@ -143,11 +144,20 @@ export function serverDetailView(i: Instance, c: ServerViewContext): Record<stri
     flavor: flavorView(i, c),
     created: isoZ(i.createdAt),
     updated: isoZ(i.updatedAt),
-    addresses: addressesView(i),
+    addresses,
     accessIPv4: i.accessIpV4,
     accessIPv6: i.accessIpV6,
     links: resourceLinks(c.base, 'servers', i.id),
     'OS-DCF:diskConfig': i.diskConfig,
+  };
+}
+
+/** One server of GET /servers/detail and GET /servers/{id}. */
+export function serverDetailView(i: Instance, c: ServerViewContext): Record<string, unknown> {
+  const status = serverStatus(i.vmState, i.taskState);
+  const v = c.version;
+  const out: Record<string, unknown> = {
+    ...serverCoreFields(i, c, status, addressesView(i)),
     'OS-EXT-AZ:availability_zone': i.availabilityZone ?? '',
     config_drive: i.configDrive,
     key_name: i.keyName,
@@ -222,24 +232,9 @@ export function serverBasicView(i: Instance, c: ServerViewContext, opts: { rebui
   }
   const status = serverStatus(i.vmState, i.taskState);
   const v = c.version;
-  const out: Record<string, unknown> = {
-    id: i.id,
-    name: i.name,
-    status,
-    tenant_id: i.projectId,
-    user_id: i.userId,
-    metadata: { ...i.metadata },
-    hostId: hostId(i.projectId, i.host),
-    image: i.imageRef === '' ? '' : { id: i.imageRef, links: [{ rel: 'bookmark', href: `${c.base}/images/${i.imageRef}` }] },
-    flavor: flavorView(i, c),
-    created: isoZ(i.createdAt),
-    updated: isoZ(i.updatedAt),
-    addresses: Object.fromEntries(Object.entries(addressesView(i)).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))])),
-    accessIPv4: i.accessIpV4,
-    accessIPv6: i.accessIpV6,
-    links: resourceLinks(c.base, 'servers', i.id),
-    'OS-DCF:diskConfig': i.diskConfig,
-  };
+  // NOTE: without nova's extended IP extensions an address is only its version and addr.
+  const addresses = Object.fromEntries(Object.entries(addressesView(i)).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))]));
+  const out = serverCoreFields(i, c, status, addresses);
   if (PROGRESS_STATUSES.has(status)) out.progress = i.progress;
   if (i.fault !== null && (i.vmState === 'error' || i.vmState === 'deleted')) out.fault = { code: i.fault.code, created: isoZ(i.fault.created), message: i.fault.message, ...(c.isAdmin ? { details: i.fault.details } : {}) };
   if (v.atLeast('2.9')) out.locked = i.locked;

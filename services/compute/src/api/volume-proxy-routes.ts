@@ -4,7 +4,7 @@ import { contextOf, type RequestContext } from '@strata/auth';
 import { BadRequest, NotFound, OpenStackError } from '@strata/errors';
 import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
-import { versionOf } from './route-helpers.js';
+import { proxyContext, versionOf } from './route-helpers.js';
 
 interface CinderVolume {
   id: string;
@@ -52,12 +52,6 @@ function snapshotView(s: CinderSnapshot): Record<string, unknown> {
 
 /** Register the volume, tenant network and virtual interface proxies. */
 export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi): void {
-  const guard = (request: FastifyRequest): RequestContext => {
-    if (versionOf(request).atLeast('2.36')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
-    const ctx = contextOf(request);
-    ctx.authorize('os_compute_api:flavors');
-    return ctx;
-  };
   const cinder = <T>(ctx: RequestContext, method: string, path: string, body?: unknown): Promise<T> => api.volumes.raw<T>(ctx.authToken, ctx.projectId ?? '', method, path, body, ctx.globalRequestId);
   const notFound = (what: string) => (err: unknown): never => {
     if (err instanceof OpenStackError && err.status === 404) throw new NotFound(`${what} could not be found.`, {}, 'NotFound');
@@ -70,7 +64,7 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
   };
 
   const listVolumes = async (request: FastifyRequest, detail: boolean): Promise<Record<string, unknown>> => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     if ((request.url.split('?')[0] ?? '').endsWith('/')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
     const b = await cinder<{ volumes: CinderVolume[] }>(ctx, 'GET', '/volumes/detail');
     const vols = page(request.query as Query, b.volumes).map(volumeView);
@@ -79,12 +73,12 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
   app.get('/v2.1/os-volumes', async (request) => listVolumes(request, false));
   app.get('/v2.1/os-volumes/detail', async (request) => listVolumes(request, true));
   app.get('/v2.1/os-volumes/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const id = (request.params as { id: string }).id;
     return { volume: volumeView((await cinder<{ volume: CinderVolume }>(ctx, 'GET', `/volumes/${encodeURIComponent(id)}`).catch(notFound(`Volume ${id}`))).volume) };
   });
   app.post('/v2.1/os-volumes', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const v = (request.body as { volume?: Record<string, unknown> } | undefined)?.volume;
     if (v === undefined || v === null || typeof v !== 'object') throw new BadRequest('volume not specified', {}, 'ValidationError');
     const size = typeof v.size === 'number' ? v.size : typeof v.size === 'string' && /^\d+$/.test(v.size) ? Number(v.size) : NaN;
@@ -104,26 +98,26 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
     return { volume: volumeView(created.volume) };
   });
   app.delete('/v2.1/os-volumes/:id', async (request, reply) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const id = (request.params as { id: string }).id;
     await cinder(ctx, 'DELETE', `/volumes/${encodeURIComponent(id)}`).catch(notFound(`Volume ${id}`));
     return reply.code(202).send();
   });
 
   const listSnapshots = async (request: FastifyRequest): Promise<Record<string, unknown>> => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const b = await cinder<{ snapshots: CinderSnapshot[] }>(ctx, 'GET', '/snapshots/detail');
     return { snapshots: page(request.query as Query, b.snapshots).map(snapshotView) };
   };
   app.get('/v2.1/os-snapshots', async (request) => listSnapshots(request));
   app.get('/v2.1/os-snapshots/detail', async (request) => listSnapshots(request));
   app.get('/v2.1/os-snapshots/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const id = (request.params as { id: string }).id;
     return { snapshot: snapshotView((await cinder<{ snapshot: CinderSnapshot }>(ctx, 'GET', `/snapshots/${encodeURIComponent(id)}`).catch(notFound(`Snapshot ${id}`))).snapshot) };
   });
   app.post('/v2.1/os-snapshots', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const s = (request.body as { snapshot?: Record<string, unknown> } | undefined)?.snapshot;
     if (s === undefined || s === null || typeof s.volume_id !== 'string') throw new BadRequest('snapshot volume_id not specified', {}, 'ValidationError');
     const body = { snapshot: { volume_id: s.volume_id, force: s.force === true || s.force === 'true' || s.force === 'True', ...(typeof s.display_name === 'string' ? { name: s.display_name } : {}), ...(typeof s.display_description === 'string' ? { description: s.display_description } : {}) } };
@@ -131,7 +125,7 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
     return { snapshot: snapshotView(created.snapshot) };
   });
   app.delete('/v2.1/os-snapshots/:id', async (request, reply) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const id = (request.params as { id: string }).id;
     await cinder(ctx, 'DELETE', `/snapshots/${encodeURIComponent(id)}`).catch(notFound(`Snapshot ${id}`));
     return reply.code(202).send();
@@ -145,14 +139,14 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
     return { id: n.id, label: n.name, cidr };
   };
   app.get('/v2.1/os-tenant-networks', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const b = await api.networks.raw<{ networks: Array<{ id: string; name: string; subnets: string[]; 'router:external'?: boolean }> }>(ctx.authToken, 'GET', '/networks', undefined, ctx.globalRequestId).catch(() => ({ networks: [] }));
     const out = [];
     for (const n of b.networks) if (n['router:external'] !== true) out.push(await netView(ctx, n));
     return { networks: out };
   });
   app.get('/v2.1/os-tenant-networks/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     const id = (request.params as { id: string }).id;
     const b = await api.networks.raw<{ network: { id: string; name: string; subnets: string[] } }>(ctx.authToken, 'GET', `/networks/${encodeURIComponent(id)}`, undefined, ctx.globalRequestId).catch(notFound(`Network ${id}`));
     return { network: await netView(ctx, b.network) };
@@ -164,7 +158,7 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
     return { ...base, cidr_v6: null, dhcp_start: null, gateway: null, gateway_v6: null, netmask: null, netmask_v6: null, bridge: null, vlan: null, mtu: null, project_id: null, multi_host: null, share_address: null, injected: null, dns1: null, dns2: null, host: null, vpn_private_address: null, vpn_public_address: null, vpn_public_port: null, broadcast: null, deleted: null, deleted_at: null, created_at: null, updated_at: null, priority: null, rxtx_base: null, enable_dhcp: null, dhcp_server: null, bridge_interface: null };
   };
   app.get('/v2.1/os-networks', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     ctx.authorize('os_compute_api:os-hypervisors');
     const b = await api.networks.raw<{ networks: Array<{ id: string; name: string; subnets: string[] }> }>(ctx.authToken, 'GET', '/networks', undefined, ctx.globalRequestId).catch(() => ({ networks: [] }));
     const out = [];
@@ -172,7 +166,7 @@ export function registerVolumeProxyRoutes(app: FastifyInstance, api: ComputeApi)
     return { networks: out };
   });
   app.get('/v2.1/os-networks/:id', async (request) => {
-    const ctx = guard(request);
+    const ctx = proxyContext(request);
     ctx.authorize('os_compute_api:os-hypervisors');
     const id = (request.params as { id: string }).id;
     const b = await api.networks.raw<{ network: { id: string; name: string; subnets: string[] } }>(ctx.authToken, 'GET', `/networks/${encodeURIComponent(id)}`, undefined, ctx.globalRequestId).catch(notFound(`Network ${id}`));

@@ -38,19 +38,8 @@ export function snapshotOf(f: Flavor): FlavorSnapshot {
   return { id: f.id, name: f.name, memoryMb: f.memoryMb, vcpus: f.vcpus, rootGb: f.rootGb, ephemeralGb: f.ephemeralGb, swap: f.swap, rxtxFactor: f.rxtxFactor, isPublic: f.isPublic, description: f.description, extraSpecs: f.extraSpecs };
 }
 
-/** Input of a new flavor. */
-export interface NewFlavor {
-  readonly id: string;
-  readonly name: string;
-  readonly memoryMb: number;
-  readonly vcpus: number;
-  readonly rootGb: number;
-  readonly ephemeralGb: number;
-  readonly swap: number;
-  readonly rxtxFactor: number;
-  readonly isPublic: boolean;
-  readonly description: string | null;
-}
+/** Input of a new flavor: every attribute but extra specs, which start empty and are set through os-extra_specs. */
+export type NewFlavor = Omit<FlavorSnapshot, 'extraSpecs'>;
 
 /** Reads and writes flavors. */
 export class FlavorStore {

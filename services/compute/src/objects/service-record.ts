@@ -24,30 +24,6 @@ export interface ServiceRecord {
   readonly updatedAt: string;
 }
 
-/** A compute node (`os-hypervisors`) and what is used of it. */
-export interface ComputeNode {
-  readonly uuid: string;
-  readonly numId: number;
-  readonly host: string;
-  readonly hypervisorHostname: string;
-  readonly hypervisorType: string;
-  readonly hypervisorVersion: number;
-  readonly hostIp: string;
-  readonly availabilityZone: string;
-  readonly vcpus: number;
-  readonly memoryMb: number;
-  readonly localGb: number;
-  readonly vcpusUsed: number;
-  readonly memoryMbUsed: number;
-  readonly localGbUsed: number;
-  readonly runningVms: number;
-  readonly cpuAllocationRatio: number;
-  readonly ramAllocationRatio: number;
-  readonly diskAllocationRatio: number;
-  readonly cpuInfo: string;
-  readonly updatedAt: string;
-}
-
 /** The resources one instance takes on a host. */
 export interface ResourceClaim {
   readonly vcpus: number;
@@ -70,6 +46,20 @@ export interface NodeReport {
   readonly ramAllocationRatio: number;
   readonly diskAllocationRatio: number;
   readonly cpuInfo: string;
+}
+
+/**
+ * A compute node (`os-hypervisors`): what its host last reported, plus its ids and what claims use
+ * of it (usage is owned by claims, never by reports).
+ */
+export interface ComputeNode extends NodeReport {
+  readonly uuid: string;
+  readonly numId: number;
+  readonly vcpusUsed: number;
+  readonly memoryMbUsed: number;
+  readonly localGbUsed: number;
+  readonly runningVms: number;
+  readonly updatedAt: string;
 }
 
 function serviceFromRow(r: ServiceTable): ServiceRecord {
