@@ -281,7 +281,7 @@ export class ComputeService {
    * API's lookups. It is called for every such request, so it should reuse a token while it is valid
    * (the all-in-one's `passwordTokenSource` does).
    */
-  useServiceToken(token: () => Promise<string>): void {
+  useServiceToken(token: (rejected?: string) => Promise<string>): void {
     this.#serviceToken = token;
     this.#deps.networks.useServiceToken(token);
   }

@@ -59,7 +59,7 @@ function portOf(p: Record<string, unknown>): PortMeta {
 /** Neutron as nova uses it; `available` is false when the catalog has no network service. */
 export class NetworkService {
   readonly #catalog: ServiceCatalog;
-  #serviceToken: (() => Promise<string>) | undefined;
+  #serviceToken: ((rejected?: string) => Promise<string>) | undefined;
   constructor(catalog: ServiceCatalog) {
     this.#catalog = catalog;
   }
@@ -68,7 +68,7 @@ export class NetworkService {
    * Give nova its service credentials (nova's [neutron] section): port bindings
    * (`binding:host_id`) are admin-only in neutron, so they are set with this token.
    */
-  useServiceToken(token: () => Promise<string>): void {
+  useServiceToken(token: (rejected?: string) => Promise<string>): void {
     this.#serviceToken = token;
   }
 
@@ -76,10 +76,24 @@ export class NetworkService {
     return this.#serviceToken === undefined ? userToken : this.#serviceToken();
   }
 
+  /**
+   * `call` with the service token; when neutron refuses it (401: revoked, the user disabled and
+   * enabled again, its password changed), once more with a new one from the source.
+   */
+  async #asService<T>(userToken: string, call: (token: string) => Promise<T>): Promise<T> {
+    const token = await this.#adminToken(userToken);
+    try {
+      return await call(token);
+    } catch (err) {
+      if (this.#serviceToken === undefined || !(err instanceof OpenStackError) || err.status !== 401) throw err;
+      return call(await this.#serviceToken(token));
+    }
+  }
+
   async #setBinding(token: string, portId: string, host: string, requestId?: string): Promise<PortMeta> {
     const base = await this.#base(token);
     if (base === undefined) throw new Error('no network service');
-    const res = await requestJson<{ port: Record<string, unknown> }>(`${base}/ports/${portId}`, { method: 'PUT', headers: onBehalfOf(await this.#adminToken(token), requestId), body: { port: { 'binding:host_id': host } } });
+    const res = await this.#asService(token, (t) => requestJson<{ port: Record<string, unknown> }>(`${base}/ports/${portId}`, { method: 'PUT', headers: onBehalfOf(t, requestId), body: { port: { 'binding:host_id': host } } }));
     return portOf(res.body.port);
   }
 
@@ -130,7 +144,7 @@ export class NetworkService {
 
   /** A port with its `binding:*` fields, which neutron shows only to admins: read with the service token. */
   async boundPort(token: string, id: string, requestId?: string): Promise<PortMeta | undefined> {
-    return this.getPort(await this.#adminToken(token), id, requestId);
+    return this.#asService(token, (t) => this.getPort(t, id, requestId));
   }
 
   async portsOf(token: string, deviceId: string, requestId?: string): Promise<PortMeta[]> {
@@ -177,7 +191,7 @@ export class NetworkService {
   async unbindPort(token: string, portId: string, requestId?: string): Promise<void> {
     const base = await this.#base(token);
     if (base === undefined) return;
-    await requestJson(`${base}/ports/${portId}`, { method: 'PUT', headers: onBehalfOf(await this.#adminToken(token), requestId), body: { port: { device_id: '', device_owner: '', 'binding:host_id': '' } } }).catch(() => undefined);
+    await this.#asService(token, (t) => requestJson(`${base}/ports/${portId}`, { method: 'PUT', headers: onBehalfOf(t, requestId), body: { port: { device_id: '', device_owner: '', 'binding:host_id': '' } } })).catch(() => undefined);
   }
 
   async deletePort(token: string, portId: string, requestId?: string): Promise<void> {
