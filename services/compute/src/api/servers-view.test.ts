@@ -114,4 +114,14 @@ describe('server views', () => {
     assert.deepEqual(upd.flavor, { id: '1', links: [{ rel: 'bookmark', href: 'http://x/flavors/1' }] });
     assert.deepEqual(upd.fault, { code: 500, created: '2026-01-02T03:04:05Z', message: 'No valid host was found.' });
   });
+
+  test('fault details: shown to members for faults other than 500 in every view, never when empty', () => {
+    const member = { base: 'http://x', version: v('2.1'), isAdmin: false };
+    const notFound: Instance = { ...instance, fault: { code: 404, message: 'Image not found.', details: 'image abc', created: '2026-01-02T03:04:05.678Z' } };
+    for (const view of [serverDetailView(notFound, member), serverBasicView(notFound, member, { rebuild: true }), serverBasicView(notFound, member, { rebuild: false })]) {
+      assert.equal((view.fault as { details?: string }).details, 'image abc');
+    }
+    const empty: Instance = { ...instance, fault: { code: 500, message: 'boom', details: '', created: '2026-01-02T03:04:05.678Z' } };
+    assert.equal('details' in (serverDetailView(empty, { ...member, isAdmin: true }).fault as object), false);
+  });
 });

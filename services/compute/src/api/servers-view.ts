@@ -1,6 +1,6 @@
 /** The server JSON nova answers with, per microversion: index, detail/show, create and fault. */
 import { createHash } from 'node:crypto';
-import type { Instance } from '../objects/instance.js';
+import type { Instance, InstanceFault } from '../objects/instance.js';
 import type { VolumeAttachment } from '../objects/volume-attachment.js';
 import type { ApiVersion } from './microversion.js';
 import { isoMicro, isoZ, resourceLinks } from './view-helpers.js';
@@ -123,6 +123,14 @@ function flavorView(i: Instance, c: ServerViewContext): Record<string, unknown> 
 }
 
 /** One entry of GET /servers. */
+/**
+ * A server's fault as nova shows it: `details` (the traceback or cause) only when there are any,
+ * and to non-admins only for faults that are not 500s (an internal error's details are the operator's).
+ */
+function faultView(f: InstanceFault, isAdmin: boolean): Record<string, unknown> {
+  return { code: f.code, created: isoZ(f.created), message: f.message, ...(f.details !== '' && (isAdmin || f.code !== 500) ? { details: f.details } : {}) };
+}
+
 export function serverIndexView(i: Instance, c: ServerViewContext): Record<string, unknown> {
   return { id: i.id, name: i.name, links: resourceLinks(c.base, 'servers', i.id) };
 }
@@ -171,7 +179,7 @@ export function serverDetailView(i: Instance, c: ServerViewContext): Record<stri
   if (PROGRESS_STATUSES.has(status)) out.progress = i.progress;
   if (i.securityGroups.length > 0) out.security_groups = i.securityGroups.map((name) => ({ name }));
   if (i.fault !== null && (i.vmState === 'error' || i.vmState === 'deleted')) {
-    out.fault = { code: i.fault.code, created: isoZ(i.fault.created), message: i.fault.message, ...(c.isAdmin || i.fault.code !== 500 ? { details: i.fault.details } : {}) };
+    out.fault = faultView(i.fault, c.isAdmin);
   }
   if (c.isAdmin) {
     out['OS-EXT-SRV-ATTR:host'] = i.host;
@@ -236,7 +244,7 @@ export function serverBasicView(i: Instance, c: ServerViewContext, opts: { rebui
   const addresses = Object.fromEntries(Object.entries(addressesView(i)).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))]));
   const out = serverCoreFields(i, c, status, addresses);
   if (PROGRESS_STATUSES.has(status)) out.progress = i.progress;
-  if (i.fault !== null && (i.vmState === 'error' || i.vmState === 'deleted')) out.fault = { code: i.fault.code, created: isoZ(i.fault.created), message: i.fault.message, ...(c.isAdmin ? { details: i.fault.details } : {}) };
+  if (i.fault !== null && (i.vmState === 'error' || i.vmState === 'deleted')) out.fault = faultView(i.fault, c.isAdmin);
   if (v.atLeast('2.9')) out.locked = i.locked;
   if (v.atLeast('2.19')) out.description = i.description;
   if (v.atLeast('2.26')) out.tags = [...i.tags];
