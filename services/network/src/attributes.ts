@@ -32,6 +32,13 @@ export function optString(attr: string, v: unknown, max = 255): string | undefin
   return toStringAttr(attr, v, max);
 }
 
+/** The name (255 characters) and description (1024) a body sets, checked in that order; absent ones are left out, null becomes ''. */
+export function nameAndDescription(body: { readonly name?: unknown; readonly description?: unknown }): { name?: string; description?: string } {
+  const name = optString('name', body.name);
+  const description = optString('description', body.description, 1024);
+  return { ...(name !== undefined ? { name } : {}), ...(description !== undefined ? { description } : {}) };
+}
+
 /** An integer, from a number or a numeric string. */
 export function toInt(attr: string, v: unknown): number {
   const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;

@@ -26,7 +26,7 @@ import { replaceTags } from './objects/tag.js';
 import { cidrContains, cidrsOverlap, formatCidr, formatIp, parseCidr, parseIp } from './ipam/cidr.js';
 import { parseFixedIps, type FixedIpRequest } from './ipam/ipam.js';
 import { bad, badAttribute, badRequest, conflict, floatingIpNotFound, missing, notFound, policyNotAuthorized } from './errors.js';
-import { optBoolean, optString, toBoolean, toDict, toList, toStringAttr, toTags } from './attributes.js';
+import { nameAndDescription, optBoolean, optString, toBoolean, toDict, toList, toStringAttr, toTags } from './attributes.js';
 import type { PortApi } from './port-api.js';
 import type { AgentApi } from './agent-api.js';
 
@@ -197,14 +197,12 @@ export class L3Api {
     const fx = await this.#core.transaction(async (trx, attempt) => {
       const fx = new Effects();
       const current = (await findRouter(trx, id))!;
-      const name = optString('name', input.name);
-      const description = optString('description', input.description, 1024);
+      const named = nameAndDescription(input);
       const adminStateUp = optBoolean('admin_state_up', input.adminStateUp);
       let routes: HostRoute[] | undefined;
       if (input.routes !== undefined) routes = await this.#validateRoutes(trx, current, input.routes);
       await updateRouterRow(trx, id, {
-        ...(name !== undefined ? { name } : {}),
-        ...(description !== undefined ? { description } : {}),
+        ...named,
         ...(adminStateUp !== undefined ? { adminStateUp } : {}),
         ...(routes !== undefined ? { routes } : {}),
         ...(distributed !== undefined ? { distributed } : {}),

@@ -1,5 +1,5 @@
 /** Networks, subnets and subnet pools as neutron's core plugin handles them: segments, CIDR and pool validation, in-use checks. */
-import type { NeutronContext } from './neutron-context.js';
+import { visibilityOf, type NeutronContext } from './neutron-context.js';
 import { Effects, type PluginCore } from './plugin-core.js';
 import type { NetworkDb } from './objects/common.js';
 import { newId } from './objects/common.js';
@@ -12,7 +12,7 @@ import { replaceTags } from './objects/tag.js';
 import { cidrContains, cidrsOverlap, cidrWithin, cidrRange, eui64Address, formatCidr, formatIp, generatePools, mergeCidrs, parseCidr, parseIp, poolBounds, type Cidr } from './ipam/cidr.js';
 import { isAutoAddressSubnet } from './ipam/ipam.js';
 import { bad, badAttribute, conflict, invalidInput, missing, networkInUse, notFound, policyNotAuthorized, subnetInUse } from './errors.js';
-import { optBoolean, optString, toBoolean, toInt, toList, toStringAttr, toTags } from './attributes.js';
+import { nameAndDescription, optBoolean, optString, toBoolean, toInt, toList, toStringAttr, toTags } from './attributes.js';
 import type { TypeManager, ProviderRequest } from './server/ml2/type-drivers.js';
 import type { AgentApi } from './agent-api.js';
 
@@ -103,7 +103,7 @@ export class NetworkApi {
   /** Networks the caller sees: its own, shared and external (admin: all). */
   async list(ctx: NeutronContext, q: NetworkQuery = {}): Promise<Network[]> {
     ctx.authorize('get_network');
-    return loadNetworks(this.#core.db, { ...q, ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) });
+    return loadNetworks(this.#core.db, { ...q, ...visibilityOf(ctx) });
   }
 
   /** One visible network; 404 otherwise. */
@@ -189,11 +189,7 @@ export class NetworkApi {
   async update(ctx: NeutronContext, id: string, input: NetworkInput): Promise<Network> {
     const n = await this.get(ctx, id);
     ctx.authorize('update_network', { projectId: n.projectId });
-    const u: { -readonly [K in keyof NetworkUpdate]: NetworkUpdate[K] } = {};
-    const name = optString('name', input.name);
-    if (name !== undefined) u.name = name;
-    const description = optString('description', input.description, 1024);
-    if (description !== undefined) u.description = description;
+    const u: { -readonly [K in keyof NetworkUpdate]: NetworkUpdate[K] } = nameAndDescription(input);
     const admin = optBoolean('admin_state_up', input.adminStateUp);
     if (admin !== undefined) u.adminStateUp = admin;
     const portSecurity = optBoolean('port_security_enabled', input.portSecurityEnabled);
@@ -275,7 +271,7 @@ export class NetworkApi {
   /** Subnets the caller sees: its own and those of shared networks (admin: all). */
   async listSubnets(ctx: NeutronContext, q: SubnetQuery = {}): Promise<Subnet[]> {
     ctx.authorize('get_subnet');
-    return loadSubnets(this.#core.db, { ...q, ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) });
+    return loadSubnets(this.#core.db, { ...q, ...visibilityOf(ctx) });
   }
 
   /** One visible subnet; 404 otherwise. */
@@ -320,7 +316,7 @@ export class NetworkApi {
     let pool: SubnetPool | undefined;
     if (input.subnetpoolId !== undefined && input.subnetpoolId !== null) {
       if (typeof input.subnetpoolId !== 'string') throw badAttribute('subnetpool_id', `'${String(input.subnetpoolId)}' is not a valid UUID`);
-      pool = (await loadSubnetPools(trx, { ids: [input.subnetpoolId], ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) }))[0];
+      pool = (await loadSubnetPools(trx, { ids: [input.subnetpoolId], ...visibilityOf(ctx) }))[0];
       if (pool === undefined) throw notFound('SubnetPool', input.subnetpoolId);
       if (ipVersion !== undefined && ipVersion !== pool.ipVersion) throw invalidInput(`Cannot allocate IPv${ipVersion} subnet from IPv${pool.ipVersion} subnet pool.`);
     }
@@ -506,11 +502,7 @@ export class NetworkApi {
       if (v !== undefined && String(v) !== String(cur)) throw bad('HTTPBadRequest', `Cannot update read-only attribute ${attr}`);
     }
     const cidr = parseCidr(s.cidr)!;
-    const u: { -readonly [K in keyof SubnetUpdate]: SubnetUpdate[K] } = {};
-    const name = optString('name', input.name);
-    if (name !== undefined) u.name = name;
-    const description = optString('description', input.description, 1024);
-    if (description !== undefined) u.description = description;
+    const u: { -readonly [K in keyof SubnetUpdate]: SubnetUpdate[K] } = nameAndDescription(input);
     if (input.enableDhcp !== undefined) u.enableDhcp = toBoolean('enable_dhcp', input.enableDhcp);
     if (input.dnsNameservers !== undefined) u.dnsNameservers = this.#nameservers(input.dnsNameservers, s.ipVersion);
     if (input.hostRoutes !== undefined) u.hostRoutes = this.#hostRoutes(input.hostRoutes, s.ipVersion);
@@ -604,12 +596,12 @@ export class NetworkApi {
   /** Pools the caller sees: its own and shared ones (admin: all). */
   async listPools(ctx: NeutronContext): Promise<SubnetPool[]> {
     ctx.authorize('get_subnetpool');
-    return loadSubnetPools(this.#core.db, ctx.isAdmin ? {} : { visibleTo: ctx.projectId });
+    return loadSubnetPools(this.#core.db, visibilityOf(ctx));
   }
 
   /** One visible pool; 404 otherwise. */
   async getPool(ctx: NeutronContext, id: string): Promise<SubnetPool> {
-    const p = (await loadSubnetPools(this.#core.db, { ids: [id], ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) }))[0];
+    const p = (await loadSubnetPools(this.#core.db, { ids: [id], ...visibilityOf(ctx) }))[0];
     if (p === undefined) throw notFound('SubnetPool', id);
     ctx.authorize('get_subnetpool');
     return p;
@@ -670,11 +662,7 @@ export class NetworkApi {
   async updatePool(ctx: NeutronContext, id: string, input: SubnetPoolInput): Promise<SubnetPool> {
     const p = await this.getPool(ctx, id);
     ctx.authorize('update_subnetpool', { projectId: p.projectId });
-    const u: Record<string, unknown> = {};
-    const name = optString('name', input.name);
-    if (name !== undefined) u.name = name;
-    const description = optString('description', input.description, 1024);
-    if (description !== undefined) u.description = description;
+    const u: Record<string, unknown> = nameAndDescription(input);
     if (input.prefixes !== undefined) {
       const { prefixes, version } = this.#prefixes(input.prefixes);
       if (version !== p.ipVersion) throw bad('PrefixVersionMismatch', 'Cannot mix IPv4 and IPv6 prefixes in a subnet pool.');

@@ -25,6 +25,11 @@ export interface NeutronContext {
   authorize(rule: string, target?: NeutronTarget): void;
 }
 
+/** The visibility filter of an object load for `ctx`: none for an admin, else what the caller's project may see. */
+export function visibilityOf(ctx: NeutronContext): { visibleTo?: string } {
+  return ctx.isAdmin ? {} : { visibleTo: ctx.projectId };
+}
+
 /** The context of an authenticated API request. */
 export function contextFromRequest(rc: RequestContext, globalRequestId: string | undefined, trace: Trace | undefined): NeutronContext {
   return {

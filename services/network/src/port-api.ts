@@ -1,5 +1,5 @@
 /** Ports as ML2 handles them: IPAM, MACs, security groups, address pairs, DHCP options, binding to a host's agent. */
-import type { NeutronContext } from './neutron-context.js';
+import { visibilityOf, type NeutronContext } from './neutron-context.js';
 import { Effects, type PluginCore } from './plugin-core.js';
 import type { NetworkDb } from './objects/common.js';
 import { newId } from './objects/common.js';
@@ -27,7 +27,7 @@ import { allocateIps, changedIps, parseFixedIps, type FixedIpRequest } from './i
 import { generateMac, normalizeMac } from './ipam/mac.js';
 import { formatCidr, normalizeIp, parseCidr } from './ipam/cidr.js';
 import { bad, badAttribute, conflict, macAddressInUse, notFound, policyNotAuthorized } from './errors.js';
-import { optBoolean, optString, toDict, toList, toStringAttr, toTags } from './attributes.js';
+import { nameAndDescription, optBoolean, optString, toDict, toList, toStringAttr, toTags } from './attributes.js';
 import type { SecurityGroupApi } from './security-group-api.js';
 import { L2_AGENT_TYPES, MECHANISM_DRIVERS, type Binding } from './server/ml2/mechanism-drivers.js';
 import { mark, PLUGIN, SERVER, timed } from './server/flow.js';
@@ -128,7 +128,7 @@ export class PortApi {
   /** Ports the caller sees (its own and those on networks it owns; admin: all), with SQL-level filters. */
   async list(ctx: NeutronContext, q: PortQuery = {}): Promise<Port[]> {
     ctx.authorize('get_port');
-    return loadPorts(this.#core.db, { ...q, ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) });
+    return loadPorts(this.#core.db, { ...q, ...visibilityOf(ctx) });
   }
 
   /** One port the caller sees; 404 otherwise. */
@@ -328,11 +328,7 @@ export class PortApi {
     ctx.authorize('update_port', target);
     if (input.networkId !== undefined && input.networkId !== port.networkId) throw bad('HTTPBadRequest', "Cannot update read-only attribute network_id");
     if ((input.bindingHostId !== undefined || input.bindingProfile !== undefined) && !ctx.can('update_port:binding', target)) throw policyNotAuthorized('update_port:binding:host_id');
-    const u: { -readonly [K in keyof PortUpdate]: PortUpdate[K] } = {};
-    const name = optString('name', input.name);
-    if (name !== undefined) u.name = name;
-    const description = optString('description', input.description, 1024);
-    if (description !== undefined) u.description = description;
+    const u: { -readonly [K in keyof PortUpdate]: PortUpdate[K] } = nameAndDescription(input);
     const admin = optBoolean('admin_state_up', input.adminStateUp);
     if (admin !== undefined) u.adminStateUp = admin;
     const deviceId = optString('device_id', input.deviceId);

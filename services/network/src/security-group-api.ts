@@ -1,6 +1,6 @@
 /** Security groups and rules as neutron's securitygroups_db does: validation, the per-project default group, in-use checks. */
 import { conflict, bad, badAttribute, invalidInput, securityGroupNotFound, securityGroupRuleNotFound } from './errors.js';
-import type { NeutronContext } from './neutron-context.js';
+import { visibilityOf, type NeutronContext } from './neutron-context.js';
 import type { PluginCore } from './plugin-core.js';
 import type { NetworkDb } from './objects/common.js';
 import { newId } from './objects/common.js';
@@ -190,12 +190,12 @@ export class SecurityGroupApi {
   async listRules(ctx: NeutronContext, q: { ids?: readonly string[]; groupIds?: readonly string[] } = {}): Promise<SecurityGroupRule[]> {
     ctx.authorize('get_security_group_rule');
     await this.#ensureCallerDefault(ctx);
-    return loadSecurityGroupRules(this.#core.db, { ...q, ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) });
+    return loadSecurityGroupRules(this.#core.db, { ...q, ...visibilityOf(ctx) });
   }
 
   /** One rule; 404 unless visible. */
   async getRule(ctx: NeutronContext, id: string): Promise<SecurityGroupRule> {
-    const r = (await loadSecurityGroupRules(this.#core.db, { ids: [id], ...(ctx.isAdmin ? {} : { visibleTo: ctx.projectId }) }))[0];
+    const r = (await loadSecurityGroupRules(this.#core.db, { ids: [id], ...visibilityOf(ctx) }))[0];
     if (r === undefined) throw securityGroupRuleNotFound(id);
     ctx.authorize('get_security_group_rule');
     return r;

@@ -1,34 +1,27 @@
 /** /v2.0/agents with DHCP and L3 scheduling, /v2.0/availability_zones and /v2.0/service-providers. */
 import type { FastifyInstance } from 'fastify';
 import type { NetworkApis } from './apis.js';
-import { callerOf, checkAttributes, fieldsOf, locationOf, single } from './route-helpers.js';
-import { listResponse, parseListQuery, project } from './list-query.js';
+import { callerOf, locationOf } from './route-helpers.js';
+import { registerResourceRoutes } from './resource-routes.js';
+import { listResponse, parseListQuery } from './list-query.js';
 import { agentView, availabilityZoneView } from './agents-view.js';
 import { networkView } from './networks-view.js';
 import { routerView } from './l3-view.js';
+import type { AgentWithState } from '../agent-api.js';
 
 /** Register the agent, scheduler, availability zone and service provider routes. */
 export function registerAgentRoutes(app: FastifyInstance, apis: NetworkApis): void {
   const { agents, l3, tracer } = apis;
   type P = { id: string; sub?: string };
 
-  app.get('/v2.0/agents', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return listResponse((await agents.list(ctx)).map(agentView), parseListQuery(request.query as never), locationOf(request, 'agents'));
-  });
-  app.get('/v2.0/agents/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return { agent: project(agentView(await agents.get(ctx, (request.params as P).id)), fieldsOf(request)) };
-  });
-  app.put('/v2.0/agents/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'agent');
-    checkAttributes(b, ['admin_state_up', 'description']);
-    return { agent: agentView(await agents.update(ctx, (request.params as P).id, { adminStateUp: b.admin_state_up, description: b.description })) };
-  });
-  app.delete('/v2.0/agents/:id', async (request, reply) => {
-    await agents.delete(callerOf(request, tracer), (request.params as P).id);
-    return reply.code(204).send();
+  registerResourceRoutes<AgentWithState>(app, tracer, {
+    path: 'agents',
+    member: 'agent',
+    view: (_ctx, list) => list.map(agentView),
+    list: (ctx) => agents.list(ctx),
+    get: (ctx, id) => agents.get(ctx, id),
+    update: { attrs: ['admin_state_up', 'description'], run: (ctx, id, b) => agents.update(ctx, id, { adminStateUp: b.admin_state_up, description: b.description }) },
+    delete: (ctx, id) => agents.delete(ctx, id),
   });
 
   app.get('/v2.0/agents/:id/dhcp-networks', async (request) => {

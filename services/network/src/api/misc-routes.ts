@@ -1,11 +1,12 @@
 /** /v2.0/quotas, /v2.0/metering, and tags on every taggable collection. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NetworkApis } from './apis.js';
-import { callerOf, checkAttributes, fieldsOf, locationOf, projectOf, single } from './route-helpers.js';
-import { listResponse, parseListQuery, project } from './list-query.js';
+import { callerOf, ownerOf, single } from './route-helpers.js';
+import { registerResourceRoutes } from './resource-routes.js';
 import { meteringLabelRuleView, meteringLabelView, quotaView } from './agents-view.js';
 import { TAGGABLE } from '../tag-api.js';
 import { bad } from '../errors.js';
+import type { MeteringLabel, MeteringLabelRule } from '../objects/metering.js';
 
 /** Register quota, metering and tag routes. */
 export function registerMiscRoutes(app: FastifyInstance, apis: NetworkApis): void {
@@ -31,47 +32,38 @@ export function registerMiscRoutes(app: FastifyInstance, apis: NetworkApis): voi
     return reply.code(204).send();
   });
 
-  app.get('/v2.0/metering/metering-labels', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return listResponse((await metering.listLabels(ctx)).map(meteringLabelView), parseListQuery(request.query as never), locationOf(request, 'metering_labels'));
+  registerResourceRoutes<MeteringLabel>(app, tracer, {
+    path: 'metering/metering-labels',
+    member: 'metering_label',
+    view: (_ctx, list) => list.map(meteringLabelView),
+    list: (ctx) => metering.listLabels(ctx),
+    get: (ctx, id) => metering.getLabel(ctx, id),
+    create: {
+      attrs: ['name', 'description', 'shared', 'project_id', 'tenant_id'],
+      one: (ctx, b) => metering.createLabel(ctx, { name: b.name, description: b.description, shared: b.shared, ...ownerOf(b) }),
+    },
+    delete: (ctx, id) => metering.deleteLabel(ctx, id),
   });
-  app.get('/v2.0/metering/metering-labels/:id', async (request) => ({ metering_label: project(meteringLabelView(await metering.getLabel(callerOf(request, tracer), (request.params as P).id)), fieldsOf(request)) }));
-  app.post('/v2.0/metering/metering-labels', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'metering_label');
-    checkAttributes(b, ['name', 'description', 'shared', 'project_id', 'tenant_id']);
-    const projectId = projectOf(b);
-    const l = await metering.createLabel(ctx, { name: b.name, description: b.description, shared: b.shared, ...(projectId !== undefined ? { projectId } : {}) });
-    return reply.code(201).send({ metering_label: meteringLabelView(l) });
-  });
-  app.delete('/v2.0/metering/metering-labels/:id', async (request, reply) => {
-    await metering.deleteLabel(callerOf(request, tracer), (request.params as P).id);
-    return reply.code(204).send();
-  });
-  app.get('/v2.0/metering/metering-label-rules', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return listResponse((await metering.listRules(ctx)).map(meteringLabelRuleView), parseListQuery(request.query as never), locationOf(request, 'metering_label_rules'));
-  });
-  app.get('/v2.0/metering/metering-label-rules/:id', async (request) => ({ metering_label_rule: project(meteringLabelRuleView(await metering.getRule(callerOf(request, tracer), (request.params as P).id)), fieldsOf(request)) }));
-  app.post('/v2.0/metering/metering-label-rules', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'metering_label_rule');
-    checkAttributes(b, ['metering_label_id', 'direction', 'remote_ip_prefix', 'source_ip_prefix', 'destination_ip_prefix', 'excluded', 'project_id', 'tenant_id']);
-    const projectId = projectOf(b);
-    const r = await metering.createRule(ctx, {
-      meteringLabelId: b.metering_label_id,
-      direction: b.direction,
-      remoteIpPrefix: b.remote_ip_prefix,
-      sourceIpPrefix: b.source_ip_prefix,
-      destinationIpPrefix: b.destination_ip_prefix,
-      excluded: b.excluded,
-      ...(projectId !== undefined ? { projectId } : {}),
-    });
-    return reply.code(201).send({ metering_label_rule: meteringLabelRuleView(r) });
-  });
-  app.delete('/v2.0/metering/metering-label-rules/:id', async (request, reply) => {
-    await metering.deleteRule(callerOf(request, tracer), (request.params as P).id);
-    return reply.code(204).send();
+  registerResourceRoutes<MeteringLabelRule>(app, tracer, {
+    path: 'metering/metering-label-rules',
+    member: 'metering_label_rule',
+    view: (_ctx, list) => list.map(meteringLabelRuleView),
+    list: (ctx) => metering.listRules(ctx),
+    get: (ctx, id) => metering.getRule(ctx, id),
+    create: {
+      attrs: ['metering_label_id', 'direction', 'remote_ip_prefix', 'source_ip_prefix', 'destination_ip_prefix', 'excluded', 'project_id', 'tenant_id'],
+      one: (ctx, b) =>
+        metering.createRule(ctx, {
+          meteringLabelId: b.metering_label_id,
+          direction: b.direction,
+          remoteIpPrefix: b.remote_ip_prefix,
+          sourceIpPrefix: b.source_ip_prefix,
+          destinationIpPrefix: b.destination_ip_prefix,
+          excluded: b.excluded,
+          ...ownerOf(b),
+        }),
+    },
+    delete: (ctx, id) => metering.deleteRule(ctx, id),
   });
 
   for (const resource of TAGGABLE) {

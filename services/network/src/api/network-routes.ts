@@ -1,10 +1,14 @@
 /** /v2.0/networks, /v2.0/subnets, /v2.0/subnetpools and /v2.0/network-ip-availabilities. */
 import type { FastifyInstance } from 'fastify';
 import type { NetworkApis } from './apis.js';
-import { callerOf, checkAttributes, createItems, fieldsOf, filterValues, locationOf, projectOf, single } from './route-helpers.js';
-import { asBool, listResponse, parseListQuery, project } from './list-query.js';
+import { callerOf, filterValues, locationOf, ownerOf } from './route-helpers.js';
+import { registerResourceRoutes } from './resource-routes.js';
+import { asBool, listResponse, parseListQuery } from './list-query.js';
 import { networkView, subnetPoolView, subnetView } from './networks-view.js';
 import type { NetworkInput, SubnetInput, SubnetPoolInput } from '../network-api.js';
+import type { Network } from '../objects/network.js';
+import type { Subnet } from '../objects/subnet.js';
+import type { SubnetPool } from '../objects/subnet-pool.js';
 
 const NETWORK_ATTRS = ['name', 'description', 'admin_state_up', 'shared', 'router:external', 'mtu', 'port_security_enabled', 'availability_zone_hints', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'tags', 'project_id', 'tenant_id', 'id', 'status', 'subnets'];
 const SUBNET_ATTRS = ['name', 'description', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'enable_dhcp', 'dns_nameservers', 'host_routes', 'allocation_pools', 'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id', 'prefixlen', 'tags', 'project_id', 'tenant_id', 'id'];
@@ -16,9 +20,8 @@ function boolFilter(v: string[] | undefined): boolean | undefined {
 }
 
 function networkInput(b: Record<string, unknown>): NetworkInput {
-  const projectId = projectOf(b);
   return {
-    ...(projectId !== undefined ? { projectId } : {}),
+    ...ownerOf(b),
     name: b.name,
     description: b.description,
     adminStateUp: b.admin_state_up,
@@ -35,9 +38,8 @@ function networkInput(b: Record<string, unknown>): NetworkInput {
 }
 
 function subnetInput(b: Record<string, unknown>): SubnetInput {
-  const projectId = projectOf(b);
   return {
-    ...(projectId !== undefined ? { projectId } : {}),
+    ...ownerOf(b),
     networkId: b.network_id,
     name: b.name,
     description: b.description,
@@ -57,9 +59,8 @@ function subnetInput(b: Record<string, unknown>): SubnetInput {
 }
 
 function poolInput(b: Record<string, unknown>): SubnetPoolInput {
-  const projectId = projectOf(b);
   return {
-    ...(projectId !== undefined ? { projectId } : {}),
+    ...ownerOf(b),
     name: b.name,
     description: b.description,
     prefixes: b.prefixes,
@@ -78,106 +79,49 @@ function poolInput(b: Record<string, unknown>): SubnetPoolInput {
 export function registerNetworkRoutes(app: FastifyInstance, apis: NetworkApis): void {
   const { networks, tracer } = apis;
 
-  app.get('/v2.0/networks', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const ids = filterValues(request, 'id');
-    const names = filterValues(request, 'name');
-    const projects = filterValues(request, 'project_id') ?? filterValues(request, 'tenant_id');
-    const shared = boolFilter(filterValues(request, 'shared'));
-    const external = boolFilter(filterValues(request, 'router:external'));
-    const list = await networks.list(ctx, { ...(ids ? { ids } : {}), ...(names ? { names } : {}), ...(projects ? { projectIds: projects } : {}), ...(shared !== undefined ? { shared } : {}), ...(external !== undefined ? { external } : {}) });
-    return listResponse(list.map((n) => networkView(n, ctx.can('get_network:provider'))), parseListQuery(request.query as never), locationOf(request, 'networks'));
+  registerResourceRoutes<Network>(app, tracer, {
+    path: 'networks',
+    member: 'network',
+    view: (ctx, list) => list.map((n) => networkView(n, ctx.can('get_network:provider'))),
+    list: (ctx, request) => {
+      const ids = filterValues(request, 'id');
+      const names = filterValues(request, 'name');
+      const projects = filterValues(request, 'project_id') ?? filterValues(request, 'tenant_id');
+      const shared = boolFilter(filterValues(request, 'shared'));
+      const external = boolFilter(filterValues(request, 'router:external'));
+      return networks.list(ctx, { ...(ids ? { ids } : {}), ...(names ? { names } : {}), ...(projects ? { projectIds: projects } : {}), ...(shared !== undefined ? { shared } : {}), ...(external !== undefined ? { external } : {}) });
+    },
+    get: (ctx, id) => networks.get(ctx, id),
+    create: { attrs: NETWORK_ATTRS, bulk: (ctx, bodies) => networks.create(ctx, bodies.map(networkInput)) },
+    update: { attrs: NETWORK_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'), run: (ctx, id, b) => networks.update(ctx, id, networkInput(b)) },
+    delete: (ctx, id) => networks.delete(ctx, id),
   });
 
-  app.get('/v2.0/networks/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const n = await networks.get(ctx, (request.params as { id: string }).id);
-    return { network: project(networkView(n, ctx.can('get_network:provider')), fieldsOf(request)) };
+  registerResourceRoutes<Subnet>(app, tracer, {
+    path: 'subnets',
+    member: 'subnet',
+    view: (_ctx, list) => list.map(subnetView),
+    list: (ctx, request) => {
+      const ids = filterValues(request, 'id');
+      const nets = filterValues(request, 'network_id');
+      const projects = filterValues(request, 'project_id') ?? filterValues(request, 'tenant_id');
+      return networks.listSubnets(ctx, { ...(ids ? { ids } : {}), ...(nets ? { networkIds: nets } : {}), ...(projects ? { projectIds: projects } : {}) });
+    },
+    get: (ctx, id) => networks.getSubnet(ctx, id),
+    create: { attrs: SUBNET_ATTRS, bulk: (ctx, bodies) => networks.createSubnets(ctx, bodies.map(subnetInput)) },
+    update: { attrs: SUBNET_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id' && a !== 'prefixlen'), run: (ctx, id, b) => networks.updateSubnet(ctx, id, subnetInput(b)) },
+    delete: (ctx, id) => networks.deleteSubnet(ctx, id),
   });
 
-  app.post('/v2.0/networks', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const { items, bulk } = createItems(request, 'network', 'networks');
-    for (const i of items) checkAttributes(i, NETWORK_ATTRS);
-    const made = await networks.create(ctx, items.map(networkInput));
-    const views = made.map((n) => networkView(n, ctx.can('get_network:provider')));
-    return reply.code(201).send(bulk ? { networks: views } : { network: views[0] });
-  });
-
-  app.put('/v2.0/networks/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'network');
-    checkAttributes(b, NETWORK_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'));
-    const n = await networks.update(ctx, (request.params as { id: string }).id, networkInput(b));
-    return { network: networkView(n, ctx.can('get_network:provider')) };
-  });
-
-  app.delete('/v2.0/networks/:id', async (request, reply) => {
-    await networks.delete(callerOf(request, tracer), (request.params as { id: string }).id);
-    return reply.code(204).send();
-  });
-
-  app.get('/v2.0/subnets', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const ids = filterValues(request, 'id');
-    const nets = filterValues(request, 'network_id');
-    const projects = filterValues(request, 'project_id') ?? filterValues(request, 'tenant_id');
-    const list = await networks.listSubnets(ctx, { ...(ids ? { ids } : {}), ...(nets ? { networkIds: nets } : {}), ...(projects ? { projectIds: projects } : {}) });
-    return listResponse(list.map(subnetView), parseListQuery(request.query as never), locationOf(request, 'subnets'));
-  });
-
-  app.get('/v2.0/subnets/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return { subnet: project(subnetView(await networks.getSubnet(ctx, (request.params as { id: string }).id)), fieldsOf(request)) };
-  });
-
-  app.post('/v2.0/subnets', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const { items, bulk } = createItems(request, 'subnet', 'subnets');
-    for (const i of items) checkAttributes(i, SUBNET_ATTRS);
-    const made = await networks.createSubnets(ctx, items.map(subnetInput));
-    return reply.code(201).send(bulk ? { subnets: made.map(subnetView) } : { subnet: subnetView(made[0]!) });
-  });
-
-  app.put('/v2.0/subnets/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'subnet');
-    checkAttributes(b, SUBNET_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id' && a !== 'prefixlen'));
-    return { subnet: subnetView(await networks.updateSubnet(ctx, (request.params as { id: string }).id, subnetInput(b))) };
-  });
-
-  app.delete('/v2.0/subnets/:id', async (request, reply) => {
-    await networks.deleteSubnet(callerOf(request, tracer), (request.params as { id: string }).id);
-    return reply.code(204).send();
-  });
-
-  app.get('/v2.0/subnetpools', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return listResponse((await networks.listPools(ctx)).map(subnetPoolView), parseListQuery(request.query as never), locationOf(request, 'subnetpools'));
-  });
-
-  app.get('/v2.0/subnetpools/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    return { subnetpool: project(subnetPoolView(await networks.getPool(ctx, (request.params as { id: string }).id)), fieldsOf(request)) };
-  });
-
-  app.post('/v2.0/subnetpools', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'subnetpool');
-    checkAttributes(b, POOL_ATTRS);
-    return reply.code(201).send({ subnetpool: subnetPoolView(await networks.createPool(ctx, poolInput(b))) });
-  });
-
-  app.put('/v2.0/subnetpools/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const b = single(request, 'subnetpool');
-    checkAttributes(b, POOL_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'));
-    return { subnetpool: subnetPoolView(await networks.updatePool(ctx, (request.params as { id: string }).id, poolInput(b))) };
-  });
-
-  app.delete('/v2.0/subnetpools/:id', async (request, reply) => {
-    await networks.deletePool(callerOf(request, tracer), (request.params as { id: string }).id);
-    return reply.code(204).send();
+  registerResourceRoutes<SubnetPool>(app, tracer, {
+    path: 'subnetpools',
+    member: 'subnetpool',
+    view: (_ctx, list) => list.map(subnetPoolView),
+    list: (ctx) => networks.listPools(ctx),
+    get: (ctx, id) => networks.getPool(ctx, id),
+    create: { attrs: POOL_ATTRS, one: (ctx, b) => networks.createPool(ctx, poolInput(b)) },
+    update: { attrs: POOL_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'), run: (ctx, id, b) => networks.updatePool(ctx, id, poolInput(b)) },
+    delete: (ctx, id) => networks.deletePool(ctx, id),
   });
 
   app.get('/v2.0/network-ip-availabilities', async (request) => {

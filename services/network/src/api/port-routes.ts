@@ -1,10 +1,12 @@
 /** /v2.0/ports (FLOW.md step 28 when nova, or any service, passes its global request id). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NetworkApis } from './apis.js';
-import { callerOf, checkAttributes, createItems, fieldsOf, filterValues, locationOf, projectOf, single } from './route-helpers.js';
-import { listResponse, parseListQuery, project } from './list-query.js';
+import { callerOf, filterValues, locationOf, ownerOf } from './route-helpers.js';
+import { registerResourceRoutes } from './resource-routes.js';
+import { listResponse, parseListQuery } from './list-query.js';
 import { portView } from './ports-view.js';
 import type { PortInput } from '../port-api.js';
+import type { Port } from '../objects/port.js';
 import type { NeutronContext } from '../neutron-context.js';
 import { mark, SERVER } from '../server/flow.js';
 
@@ -14,9 +16,8 @@ const PORT_ATTRS = [
 ];
 
 function portInput(b: Record<string, unknown>): PortInput {
-  const projectId = projectOf(b);
   return {
-    ...(projectId !== undefined ? { projectId } : {}),
+    ...ownerOf(b),
     networkId: b.network_id,
     name: b.name,
     description: b.description,
@@ -56,6 +57,7 @@ async function asked<T>(request: FastifyRequest, ctx: NeutronContext, what: stri
 export function registerPortRoutes(app: FastifyInstance, apis: NetworkApis): void {
   const { ports, tracer } = apis;
 
+  // NOTE: the list is traced as a whole (filters, load and list semantics), so it is not a standard resource route.
   app.get('/v2.0/ports', async (request) => {
     const ctx = callerOf(request, tracer);
     return asked(request, ctx, '/v2.0/ports', async () => {
@@ -92,34 +94,19 @@ export function registerPortRoutes(app: FastifyInstance, apis: NetworkApis): voi
     });
   });
 
-  app.get('/v2.0/ports/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const id = (request.params as { id: string }).id;
-    return asked(request, ctx, `/v2.0/ports/${id}`, async () => ({ port: project(portView(await ports.get(ctx, id), ctx.can('get_port:binding')), fieldsOf(request)) }));
-  });
-
-  app.post('/v2.0/ports', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const { items, bulk } = createItems(request, 'port', 'ports');
-    for (const i of items) checkAttributes(i, PORT_ATTRS);
-    const made = await asked(request, ctx, '/v2.0/ports', () => ports.create(ctx, items.map(portInput)));
-    const admin = ctx.can('get_port:binding');
-    return reply.code(201).send(bulk ? { ports: made.map((p) => portView(p, admin)) } : { port: portView(made[0]!, admin) });
-  });
-
-  app.put('/v2.0/ports/:id', async (request) => {
-    const ctx = callerOf(request, tracer);
-    const id = (request.params as { id: string }).id;
-    const b = single(request, 'port');
-    checkAttributes(b, PORT_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'));
-    const p = await asked(request, ctx, `/v2.0/ports/${id}`, () => ports.update(ctx, id, portInput(b)));
-    return { port: portView(p, ctx.can('get_port:binding')) };
-  });
-
-  app.delete('/v2.0/ports/:id', async (request, reply) => {
-    const ctx = callerOf(request, tracer);
-    const id = (request.params as { id: string }).id;
-    await asked(request, ctx, `/v2.0/ports/${id}`, () => ports.delete(ctx, id));
-    return reply.code(204).send();
+  registerResourceRoutes<Port>(app, tracer, {
+    path: 'ports',
+    member: 'port',
+    view: (ctx, list) => {
+      const admin = ctx.can('get_port:binding');
+      return list.map((p) => portView(p, admin));
+    },
+    get: (ctx, id, request) => asked(request, ctx, `/v2.0/ports/${id}`, () => ports.get(ctx, id)),
+    create: { attrs: PORT_ATTRS, bulk: (ctx, bodies, request) => asked(request, ctx, '/v2.0/ports', () => ports.create(ctx, bodies.map(portInput))) },
+    update: {
+      attrs: PORT_ATTRS.filter((a) => a !== 'project_id' && a !== 'tenant_id'),
+      run: (ctx, id, b, request) => asked(request, ctx, `/v2.0/ports/${id}`, () => ports.update(ctx, id, portInput(b))),
+    },
+    delete: (ctx, id, request) => asked(request, ctx, `/v2.0/ports/${id}`, () => ports.delete(ctx, id)),
   });
 }

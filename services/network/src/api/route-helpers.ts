@@ -51,6 +51,12 @@ export function projectOf(body: Record<string, unknown>): string | undefined {
   return v;
 }
 
+/** The owner a create body names, as input fields: `{ projectId }`, or nothing when it names none; 400 as `projectOf`. */
+export function ownerOf(body: Record<string, unknown>): { projectId?: string } {
+  const projectId = projectOf(body);
+  return projectId !== undefined ? { projectId } : {};
+}
+
 /** Where a list request came to, for its pagination links. */
 export function locationOf(request: FastifyRequest, collection: string): ListLocation {
   const path = (request.url.split('?')[0] ?? request.url).replace(/\.json$/, '');

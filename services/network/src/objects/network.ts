@@ -36,19 +36,8 @@ export interface Network extends StandardAttributes {
   readonly availabilityZones: readonly string[];
 }
 
-/** Columns a network insert sets. */
-export interface NetworkInsert {
-  readonly id: string;
-  readonly projectId: string;
-  readonly name: string;
-  readonly description: string;
-  readonly adminStateUp: boolean;
-  readonly shared: boolean;
-  readonly external: boolean;
-  readonly mtu: number;
-  readonly portSecurityEnabled: boolean;
-  readonly availabilityZoneHints: readonly string[];
-}
+/** Columns a network insert sets (its status starts ACTIVE; segments, subnets and tags are written separately). */
+export type NetworkInsert = Omit<Network, keyof StandardAttributes | 'status' | 'segments' | 'subnetIds' | 'tags' | 'availabilityZones'> & { readonly description: string };
 
 /** Which networks to load: SQL-level filters. */
 export interface NetworkQuery {

@@ -169,27 +169,8 @@ export async function findPort(db: NetworkDb, id: string): Promise<Port | undefi
   return (await loadPorts(db, { ids: [id] }))[0];
 }
 
-/** Columns of a new port. */
-export interface PortInsert {
-  readonly id: string;
-  readonly projectId: string;
-  readonly networkId: string;
-  readonly name: string;
-  readonly description: string;
-  readonly macAddress: string;
-  readonly adminStateUp: boolean;
-  readonly status: string;
-  readonly deviceId: string;
-  readonly deviceOwner: string;
-  readonly portSecurityEnabled: boolean;
-  readonly bindingHostId: string;
-  readonly bindingVifType: string;
-  readonly bindingVifDetails: Readonly<Record<string, unknown>>;
-  readonly bindingVnicType: string;
-  readonly bindingProfile: Readonly<Record<string, unknown>>;
-  readonly allowedAddressPairs: readonly AddressPair[];
-  readonly extraDhcpOpts: readonly ExtraDhcpOpt[];
-}
+/** Columns of a new port (addresses, groups and tags are written separately). */
+export type PortInsert = Omit<Port, keyof StandardAttributes | 'fixedIps' | 'securityGroups' | 'tags'> & { readonly description: string };
 
 /** Insert a port row (allocations and groups separately). Throws a unique violation on a MAC taken on the network. */
 export async function insertPort(db: NetworkDb, p: PortInsert): Promise<void> {

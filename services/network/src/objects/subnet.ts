@@ -104,23 +104,7 @@ export async function findSubnet(db: NetworkDb, id: string): Promise<Subnet | un
 }
 
 /** Columns of a new subnet. */
-export interface SubnetInsert {
-  readonly id: string;
-  readonly projectId: string;
-  readonly networkId: string;
-  readonly name: string;
-  readonly description: string;
-  readonly ipVersion: 4 | 6;
-  readonly cidr: string;
-  readonly gatewayIp: string | null;
-  readonly enableDhcp: boolean;
-  readonly ipv6RaMode: string | null;
-  readonly ipv6AddressMode: string | null;
-  readonly subnetpoolId: string | null;
-  readonly dnsNameservers: readonly string[];
-  readonly hostRoutes: readonly HostRoute[];
-  readonly allocationPools: readonly AllocationPool[];
-}
+export type SubnetInsert = Omit<Subnet, keyof StandardAttributes | 'tags'> & { readonly description: string };
 
 /** Insert a subnet. */
 export async function insertSubnet(db: NetworkDb, s: SubnetInsert): Promise<void> {

@@ -30,6 +30,17 @@ function noNetworkAvailable(): OpenStackError {
   return new OpenStackError(503, 'NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
 }
 
+/** The segmentation id a provider request names, else a free one from `pool` (503 when none is); 400 outside 1..`max`. */
+async function providerSegmentationId(db: NetworkDb, req: ProviderRequest, type: string, physnet: string | null, pool: ReadonlyArray<{ min: number; max: number }>, max: number, attempt: number): Promise<number> {
+  let id = req.segmentationId;
+  if (id === undefined || id === null) {
+    id = await pickId(db, type, physnet, pool, attempt);
+    if (id === undefined) throw noNetworkAvailable();
+  }
+  if (!Number.isInteger(id) || id < 1 || id > max) throw invalidInput(`segmentation_id out of range (1 through ${max}).`);
+  return id;
+}
+
 /** The lowest free id in `ranges` (or a random one among the first few after a lost race). */
 async function pickId(db: NetworkDb, type: string, physnet: string | null, ranges: ReadonlyArray<{ min: number; max: number }>, attempt: number): Promise<number | undefined> {
   const used = new Set(await usedSegmentationIds(db, type, physnet));
@@ -75,13 +86,8 @@ class VlanTypeDriver implements TypeDriver {
     if (physnet === undefined || physnet === null || physnet === '') throw invalidInput('physical_network required for VLAN provider network.');
     const ranges = this.#settings.vlanRanges.filter((r) => r.physnet === physnet);
     if (ranges.length === 0) throw invalidInput(`physical_network '${physnet}' unknown for VLAN provider network.`);
-    let id = req.segmentationId;
-    if (id === undefined || id === null) {
-      const pool = ranges.filter((r) => r.min !== null && r.max !== null).map((r) => ({ min: r.min as number, max: r.max as number }));
-      id = await pickId(db, 'vlan', physnet, pool, attempt);
-      if (id === undefined) throw noNetworkAvailable();
-    }
-    if (!Number.isInteger(id) || id < 1 || id > 4094) throw invalidInput(`segmentation_id out of range (1 through 4094).`);
+    const pool = ranges.filter((r) => r.min !== null && r.max !== null).map((r) => ({ min: r.min as number, max: r.max as number }));
+    const id = await providerSegmentationId(db, req, 'vlan', physnet, pool, 4094, attempt);
     return { networkType: 'vlan', physicalNetwork: physnet, segmentationId: id };
   }
   async allocateTenantSegment(db: NetworkDb, attempt: number): Promise<SegmentRequest | undefined> {
@@ -105,12 +111,7 @@ class VxlanTypeDriver implements TypeDriver {
   }
   async reserveProviderSegment(db: NetworkDb, req: ProviderRequest, attempt: number): Promise<SegmentRequest> {
     if (req.physicalNetwork !== undefined && req.physicalNetwork !== null && req.physicalNetwork !== '') throw invalidInput('provider:physical_network specified for vxlan network.');
-    let id = req.segmentationId;
-    if (id === undefined || id === null) {
-      id = await pickId(db, 'vxlan', null, this.#settings.vniRanges, attempt);
-      if (id === undefined) throw noNetworkAvailable();
-    }
-    if (!Number.isInteger(id) || id < 1 || id > 16_777_215) throw invalidInput('segmentation_id out of range (1 through 16777215).');
+    const id = await providerSegmentationId(db, req, 'vxlan', null, this.#settings.vniRanges, 16_777_215, attempt);
     return { networkType: 'vxlan', physicalNetwork: null, segmentationId: id };
   }
   async allocateTenantSegment(db: NetworkDb, attempt: number): Promise<SegmentRequest | undefined> {
