@@ -6,3 +6,5 @@ export { startTestCloud } from './start-test-cloud.js';
 export type { TestCloud, TestCloudOptions } from './start-test-cloud.js';
 export { startStrataProcess, freePort, parseOpenrc, hasOpenstackCli } from './strata-process.js';
 export type { StrataProcess } from './strata-process.js';
+export { startHttpStub } from './http-stub.js';
+export type { HttpStub } from './http-stub.js';

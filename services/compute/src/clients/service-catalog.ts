@@ -1,16 +1,21 @@
 /** Finds the other services' endpoints in keystone's catalog (GET /v3/auth/catalog with the caller's token), cached briefly. */
+import { isOpenStackError } from '@strata/errors';
 import { requestJson } from '@strata/clients';
 
 interface CatalogBody {
   readonly catalog: ReadonlyArray<{ readonly type: string; readonly endpoints: ReadonlyArray<{ readonly interface: string; readonly url: string }> }>;
 }
 
-/** Endpoint lookup by service type; the answer "not in the catalog" is cached too. */
+/**
+ * Endpoint lookup by service type; the answer "not in the catalog" is cached too. Concurrent lookups with one
+ * token share one request to keystone, and while keystone is unavailable (503) the last catalog keeps serving.
+ */
 export class ServiceCatalog {
   readonly #authUrl: string;
   readonly #ttlMs: number;
   readonly #overrides: Readonly<Record<string, string | null>>;
   #cached: { at: number; body: CatalogBody } | undefined;
+  readonly #pending = new Map<string, Promise<CatalogBody>>();
 
   /** `overrides` pins a type to a URL (or to null: absent), e.g. in tests. */
   constructor(authUrl: string, opts: { ttlMs?: number; overrides?: Record<string, string | null> } = {}) {
@@ -40,6 +45,24 @@ export class ServiceCatalog {
   async #catalog(token: string): Promise<CatalogBody> {
     const c = this.#cached;
     if (c !== undefined && Date.now() - c.at < this.#ttlMs) return c.body;
+    // NOTE: concurrent lookups with one token share one request. Each of a burst of 1,000 server creates
+    // used to send its own: keystone fell behind, and the lookups (and token validations queued behind
+    // them) timed out into 503s (bench/compute-burst.ts).
+    let p = this.#pending.get(token);
+    if (p === undefined) {
+      p = this.#fetch(token).finally(() => this.#pending.delete(token));
+      this.#pending.set(token, p);
+    }
+    try {
+      return await p;
+    } catch (err) {
+      // Keystone unreachable or overloaded: the last catalog is still the best guess of where services are.
+      if (c !== undefined && isOpenStackError(err) && err.status === 503) return c.body;
+      throw err;
+    }
+  }
+
+  async #fetch(token: string): Promise<CatalogBody> {
     const res = await requestJson<CatalogBody>(`${this.#authUrl}/auth/catalog`, { headers: { 'x-auth-token': token }, timeoutMs: 10_000 });
     this.#cached = { at: Date.now(), body: res.body };
     return res.body;
