@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpStub } from '@strata/testing';
 import { NetworkService } from './network-service.js';
 import type { ServiceCatalog } from './service-catalog.js';
 
 /** A neutron that knows one port and accepts the user's token and the service token `valid` only. */
 async function fakeNeutron(): Promise<{ url: string; tokens: string[]; close: () => Promise<void> }> {
   const tokens: string[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const stub = await startHttpStub((req, res) => {
     const token = String(req.headers['x-auth-token'] ?? '');
     tokens.push(token);
     req.resume();
@@ -22,9 +21,7 @@ async function fakeNeutron(): Promise<{ url: string; tokens: string[]; close: ()
       res.end(JSON.stringify({ port: { id: 'p1', network_id: 'n1', mac_address: 'fa:16:3e:00:00:01', status: 'ACTIVE', fixed_ips: [], 'binding:host_id': 'h1', 'binding:vif_type': 'bridge', 'binding:vif_details': {} } }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, tokens, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: stub.url, tokens, close: () => stub.close() };
 }
 
 test('a service token neutron refuses (401) is handed back to its source once, and the call made again with a new one', async () => {
