@@ -110,3 +110,23 @@ for (const engine of await testDatabases()) {
     });
   });
 }
+
+test('SQLite reuses prepared statements: the same query answers with current data and follows schema changes', async () => {
+  const database = createDatabase<any>('sqlite://:memory:');
+  try {
+    const { db } = database;
+    await sql`create table t (a integer)`.execute(db);
+    const all = () => db.selectFrom('t').selectAll().execute();
+    await db.insertInto('t').values({ a: 1 }).execute();
+    assert.deepEqual(await all(), [{ a: 1 }]);
+    await db.insertInto('t').values({ a: 2 }).execute();
+    assert.deepEqual(await all(), [{ a: 1 }, { a: 2 }], 'the reused statement reads current rows');
+    await sql`alter table t add column b integer default 7`.execute(db);
+    assert.deepEqual(await all(), [{ a: 1, b: 7 }, { a: 2, b: 7 }], 'and the table as it is now');
+    // More distinct statements than the cache holds: the oldest are dropped, answers stay right.
+    for (let i = 0; i < 600; i++) assert.equal((await db.selectFrom('t').select(sql<number>`${sql.lit(i)}`.as('n')).limit(1).executeTakeFirstOrThrow()).n, i);
+    assert.deepEqual(await all(), [{ a: 1, b: 7 }, { a: 2, b: 7 }]);
+  } finally {
+    await database.close();
+  }
+});
