@@ -20,18 +20,17 @@ export interface Database<DB> {
 export interface CreateDatabaseOptions {
   /** Connections per pool (PostgreSQL, MariaDB). @default 10 */
   readonly poolSize?: number;
+  /** SQLite: prepared statements kept for reuse; 0 prepares every query afresh. @default 500 */
+  readonly statementCacheSize?: number;
 }
 
 // NOTE: PostgreSQL BIGINT (int8) arrives as a string by default; our counters fit in a double.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-/** How many prepared statements a SQLite database keeps for reuse. */
-const STATEMENT_CACHE_SIZE = 500;
-
 /**
  * better-sqlite3 as Kysely's SQLite dialect takes it, reusing prepared statements by SQL text
- * (least recently used dropped first): Kysely prepares every query afresh, and preparing costs more
- * than running a simple indexed select (a select by id: 2.8 times faster reused). SQLite runs one
+ * (least recently used dropped first): Kysely prepares every query afresh, and preparing costs about
+ * as much as running a simple indexed query (bench/db-statements.ts: 1.4–1.7x faster reused). SQLite runs one
  * query at a time on Kysely's single connection, so a statement is never in use twice at once, and
  * SQLite itself re-prepares a statement whose tables changed.
  */
@@ -70,7 +69,8 @@ export function createDatabase<DB>(url: string, options: CreateDatabaseOptions =
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    dialect = new SqliteDialect({ database: reusingStatements(sqlite, STATEMENT_CACHE_SIZE) });
+    const cacheSize = options.statementCacheSize ?? 500;
+    dialect = new SqliteDialect({ database: cacheSize > 0 ? reusingStatements(sqlite, cacheSize) : sqlite });
     plugins.push(new SqliteBooleanPlugin());
   } else if (parsed.dialect === 'postgres') {
     dialect = new PostgresDialect({
