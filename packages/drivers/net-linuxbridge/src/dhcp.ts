@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DhcpSpec } from '@strata/net';
+import type { DhcpSpec, DhcpSubnetSpec } from '@strata/net';
 import type { HostCommands } from './host-commands.js';
-import { checkIpv4, checkMac, cidrParts, isIpv4 } from './names.js';
+import { checkIpv4, checkIpv6, checkMac, cidr6Parts, cidrParts, isIpv4 } from './names.js';
 
 /** The metadata address served in DHCP namespaces. */
 export const METADATA_IP = '169.254.169.254';
@@ -20,9 +20,28 @@ export interface DnsmasqConfig {
   readonly args: string[];
 }
 
-/** Files and arguments of dnsmasq for one network (IPv4 subnets with DHCP enabled). */
+/**
+ * What dnsmasq does for an IPv6 subnet, as neutron's DHCP agent: hand out the ports' addresses
+ * (dhcpv6-stateful, or no mode set at all — neutron's behaviour before the modes existed), only
+ * options such as DNS servers (dhcpv6-stateless), or nothing (slaac: addresses come from router
+ * advertisements alone).
+ */
+export function dhcpv6Service(s: DhcpSubnetSpec): 'addresses' | 'options' | null {
+  if (s.ipVersion !== 6 || !s.enableDhcp) return null;
+  const mode = s.ipv6AddressMode ?? null;
+  if (mode === 'dhcpv6-stateful' || (mode === null && (s.ipv6RaMode ?? null) === null)) return 'addresses';
+  return mode === 'dhcpv6-stateless' ? 'options' : null;
+}
+
+/** True when dnsmasq has something to serve on the network. */
+export function servesDhcp(spec: DhcpSpec): boolean {
+  return spec.subnets.some((s) => (s.ipVersion === 4 ? s.enableDhcp : dhcpv6Service(s) !== null));
+}
+
+/** Files and arguments of dnsmasq for one network: IPv4 subnets with DHCP enabled, IPv6 subnets DHCPv6 serves (see dhcpv6Service). */
 export function dnsmasqConfig(spec: DhcpSpec, dir: string, device: string, dhcpIp: string | null, metadata: boolean): DnsmasqConfig {
   const subnets = spec.subnets.filter((s) => s.enableDhcp && s.ipVersion === 4);
+  const subnets6 = spec.subnets.filter((s) => dhcpv6Service(s) !== null);
   const args = [
     '--no-hosts',
     '--no-resolv',
@@ -55,16 +74,27 @@ export function dnsmasqConfig(spec: DhcpSpec, dir: string, device: string, dhcpI
     if (dns.length > 0) opts.push(`tag:s${i},option:dns-server,${dns.join(',')}`);
     opts.push(`tag:s${i},option:mtu,${spec.network.mtu}`);
   });
+  // IPv6: a static range per subnet (the prefix length in the netmask's place); tags go on from the IPv4 ones.
+  subnets6.forEach((s, j) => {
+    const tag = `s${subnets.length + j}`;
+    const { network, prefix } = cidr6Parts(s.cidr);
+    args.push(`--dhcp-range=set:${tag},${network},static,${prefix},86400s`);
+    const dns = s.dnsNameservers.filter((d) => d.includes(':')).map((d) => `[${checkIpv6(d)}]`);
+    if (dns.length > 0) opts.push(`tag:${tag},option6:dns-server,${dns.join(',')}`);
+  });
   const hosts: string[] = [];
   for (const h of spec.hosts) {
-    if (!subnets.some((s) => s.id === h.subnetId) || !isIpv4(h.ipAddress)) continue;
+    const v4 = subnets.some((s) => s.id === h.subnetId) && isIpv4(h.ipAddress);
+    const v6 = subnets6.some((s) => s.id === h.subnetId && dhcpv6Service(s) === 'addresses') && h.ipAddress.includes(':');
+    if (!v4 && !v6) continue;
     if (!HOSTNAME.test(h.hostname)) throw new Error(`invalid DHCP host name ${JSON.stringify(h.hostname)}`);
-    const extra = h.extraDhcpOpts.filter((o) => o.ipVersion === 4);
+    const extra = h.extraDhcpOpts.filter((o) => o.ipVersion === (v4 ? 4 : 6));
     const hostTag = extra.length > 0 ? `set:p${h.portId.replace(/[^A-Za-z0-9]/g, '').slice(0, 20)},` : '';
-    hosts.push(`${checkMac(h.macAddress)},${hostTag}${h.hostname},${h.ipAddress}`);
+    // dnsmasq matches DHCPv6 clients by MAC too (it learns it from the link); IPv6 addresses go in brackets.
+    hosts.push(`${checkMac(h.macAddress)},${hostTag}${h.hostname},${v4 ? h.ipAddress : `[${checkIpv6(h.ipAddress)}]`}`);
     for (const o of extra) {
       if (!OPT_NAME.test(o.optName) || !OPT_VALUE.test(o.optValue)) throw new Error(`invalid extra DHCP option ${JSON.stringify(o.optName)}`);
-      const name = /^\d+$/.test(o.optName) ? o.optName : `option:${o.optName}`;
+      const name = v4 && /^\d+$/.test(o.optName) ? o.optName : `${v4 ? 'option' : 'option6'}:${o.optName}`;
       opts.push(`tag:${hostTag.slice(4, -1)},${name},${o.optValue}`);
     }
   }

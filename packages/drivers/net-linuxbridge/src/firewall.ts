@@ -105,6 +105,10 @@ export interface FirewallModel {
 
 const setName = (groupId: string, six: boolean): string => `rg${six ? 6 : 4}_${createHash('sha256').update(groupId).digest('hex').slice(0, 12)}`;
 
+/** ICMPv6 a port may always send (MLD, router solicitation, neighbour discovery) and receive (the same, and router advertisements). */
+const ND_OUT = '{ mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report, nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert }';
+const ND_IN = '{ mld-listener-query, mld-listener-report, mld-listener-done, mld2-listener-report, nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect }';
+
 /** The model of `ports` (those with port security). */
 export function firewallModel(ports: readonly FirewallPort[]): FirewallModel {
   const out = new Map<string, PortRules>();
@@ -117,13 +121,16 @@ export function firewallModel(ports: readonly FirewallPort[]): FirewallModel {
     const ips = [...p.fixedIps, ...p.allowedAddressPairs.map((a) => a.ipAddress)].map(addr);
     const ip4 = ips.filter((x) => !v6(x));
     const ip6 = ['fe80::/10', ...ips.filter(v6)];
-    const spoof = [`ether saddr != ${set([...new Set(macs)])} drop`, 'udp sport 67 drop'];
+    // As neutron: no DHCP or DHCPv6 server replies and no router advertisements from ports (only the router's port may send them).
+    const spoof = [`ether saddr != ${set([...new Set(macs)])} drop`, 'udp sport 67 drop', 'udp sport 547 drop', 'icmpv6 type nd-router-advert drop'];
     spoof.push(ip4.length > 0 ? `arp saddr ip != ${set(['0.0.0.0', ...ip4])} drop` : 'ether type arp arp saddr ip != 0.0.0.0 drop');
     spoof.push('ip saddr 0.0.0.0 udp sport 68 udp dport 67 return');
     spoof.push(ip4.length > 0 ? `ether type ip ip saddr != ${set(ip4)} drop` : 'ether type ip drop');
     spoof.push(`ether type ip6 ip6 saddr != ${set(['::', ...ip6])} drop`);
-    const eg = ['ct state established,related return', 'ct state invalid drop', 'udp sport 68 udp dport 67 return'];
-    const ing = ['ct state established,related accept', 'ct state invalid drop', 'udp sport 67 udp dport 68 accept', 'meta l4proto ipv6-icmp icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept'];
+    // Neighbour discovery and MLD pass before the conntrack checks (conntrack does not track them), both ways;
+    // DHCPv6 client → server out, server → client in (replies go to the link-local address, not back from the multicast one asked).
+    const eg = ['ct state established,related return', `meta l4proto ipv6-icmp icmpv6 type ${ND_OUT} return`, 'ct state invalid drop', 'udp sport 68 udp dport 67 return', 'udp sport 546 udp dport 547 return'];
+    const ing = ['ct state established,related accept', `meta l4proto ipv6-icmp icmpv6 type ${ND_IN} accept`, 'ct state invalid drop', 'udp sport 67 udp dport 68 accept', 'udp sport 547 udp dport 546 accept'];
     for (const r of p.security.rules) {
       const m = ruleMatch(r, p.security.remoteGroupMembers, setName);
       if (m === null) continue;

@@ -148,17 +148,19 @@ export async function deleteLink(cmd: HostCommands, device: string): Promise<voi
   if (await linkExists(cmd, device)) await cmd.ip(['link', 'delete', 'dev', checkIfname(device)], { allowFail: true });
 }
 
-/** The IPv4 addresses (with prefix) on a device in a namespace. */
+/** The IPv4 and global IPv6 addresses (with prefix) on a device in a namespace; link-local and autoconfigured IPv6 addresses are the kernel's and left out. */
 export async function addressesOf(cmd: HostCommands, ns: string, device: string): Promise<string[]> {
   const r = await cmd.ip(['-j', '-n', checkNetns(ns), 'addr', 'show', 'dev', checkIfname(device)], { allowFail: true });
   if (!r.ok) return [];
-  const parsed = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ family: string; local: string; prefixlen: number }> }>;
-  return parsed.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`));
+  const parsed = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ family: string; local: string; prefixlen: number; scope?: string; dynamic?: boolean }> }>;
+  const ours = (a: { family: string; scope?: string; dynamic?: boolean }): boolean => a.family === 'inet' || (a.family === 'inet6' && a.scope === 'global' && a.dynamic !== true);
+  return parsed.flatMap((l) => (l.addr_info ?? []).filter(ours).map((a) => `${a.local}/${a.prefixlen}`));
 }
 
-/** Make a device in a namespace carry exactly `wanted` IPv4 addresses (CIDR notation). */
+/** Make a device in a namespace carry exactly `wanted` IPv4 and global IPv6 addresses (CIDR notation, IPv6 in canonical form); IPv6 ones skip duplicate address detection: they are the port's by allocation. */
 export async function syncAddresses(cmd: HostCommands, ns: string, device: string, wanted: readonly string[]): Promise<void> {
   const have = await addressesOf(cmd, ns, device);
   for (const a of have) if (!wanted.includes(a)) await cmd.ip(['-n', ns, 'addr', 'del', a, 'dev', device], { allowFail: true });
-  for (const a of wanted) if (!have.includes(a)) await cmd.ip(['-n', ns, 'addr', 'add', a, 'dev', device]);
+  // IPv6: `replace` also turns an address the kernel autoconfigured (same EUI-64) into a permanent one.
+  for (const a of wanted) if (!have.includes(a)) await cmd.ip(['-n', ns, 'addr', ...(a.includes(':') ? ['replace', a, 'dev', device, 'nodad'] : ['add', a, 'dev', device])]);
 }

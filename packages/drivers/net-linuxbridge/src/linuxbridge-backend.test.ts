@@ -4,12 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DhcpSpec, NetworkSpec, PortSpec, SecurityGroupRuleSpec } from '@strata/net';
-import { dnsmasqConfig } from './dhcp.js';
+import type { DhcpSpec, FixedIpSpec, Ipv6Mode, NetworkSpec, PortSpec, RouterSpec, SecurityGroupRuleSpec } from '@strata/net';
+import { dnsmasqConfig, servesDhcp } from './dhcp.js';
 import { conntrackFlushes, firewallDiffScript, firewallModel, firewallScript, ruleMatch, type FirewallPort } from './firewall.js';
 import { firewallTableName, hostProblem, LinuxBridgeNetworkBackend, parseInterfaceMappings } from './linuxbridge-backend.js';
-import { checkIfname, hostSideMac, names } from './names.js';
-import { routerNatScript } from './router.js';
+import { checkIfname, checkIpv6, hostSideMac, names } from './names.js';
+import { portAddresses, radvdConfig, routerNatScript } from './router.js';
 
 const rule = (r: Partial<SecurityGroupRuleSpec>): SecurityGroupRuleSpec => ({ id: 'r', securityGroupId: 'g', direction: 'ingress', ethertype: 'IPv4', protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, ...r });
 const net: NetworkSpec = { id: '4f1c2a9e-7d3b-4c1e-9a2f-0b1c2d3e4f50', segment: { networkType: 'vxlan', physicalNetwork: null, segmentationId: 9 }, mtu: 1450, adminStateUp: true, external: false };
@@ -118,6 +118,70 @@ test('router NAT: floating IPs as DNAT/SNAT, the router subnets SNAT to the gate
   assert.match(s, /ip daddr 172\.24\.4\.20 dnat to 10\.77\.0\.11/);
   assert.match(s, /oifname "qg-gwport00000" ip saddr 10\.77\.0\.11 snat to 172\.24\.4\.20/);
   assert.match(s, /oifname "qg-gwport00000" ip saddr \{ 10\.77\.0\.0\/24 \} snat to 172\.24\.4\.10/);
+});
+
+const fixed6 = (cidr: string, ip: string, mode: Ipv6Mode | null): FixedIpSpec => ({ subnetId: cidr, ipAddress: ip, cidr, ipVersion: 6, gatewayIp: ip, ipv6RaMode: mode, ipv6AddressMode: mode });
+
+test('IPv6 addresses are canonical (as ip prints them) and checked', () => {
+  assert.equal(checkIpv6('FD00:0:0:0::0A/64'), 'fd00::a/64');
+  assert.equal(checkIpv6('2001:db8:0:1:0:0:0:1'), '2001:db8:0:1::1');
+  for (const bad of ['10.0.0.1', 'fd00::1/129', 'fd00::1 dev lo', 'fd00:::1', 'fd00::1/64/1']) assert.throws(() => checkIpv6(bad), /invalid IPv6 address/, bad);
+  assert.deepEqual(portAddresses([fixed('10.77.0.1'), fixed6('fd00:1::/64', 'FD00:1:0::1', 'slaac')]), ['10.77.0.1/24', 'fd00:1::1/64']);
+});
+
+test('radvd: the router advertises its IPv6 subnets with ipv6_ra_mode, with neutron\'s flags', () => {
+  const iface = (portId: string, ...fixedIps: FixedIpSpec[]) => ({ portId, macAddress: 'fa:16:3e:00:00:bb', network: net, fixedIps });
+  const router = (...interfaces: RouterSpec['interfaces']): RouterSpec => ({ id: 'r', adminStateUp: true, gateway: null, interfaces, routes: [], floatingIps: [] });
+  assert.equal(radvdConfig(router(iface('v4only00000', fixed('10.77.0.1')))), null, 'IPv4 only: nothing to advertise');
+  assert.equal(radvdConfig(router(iface('nomode00000', fixed6('fd00:9::/64', 'fd00:9::1', null)))), null, 'no ipv6_ra_mode: another router advertises');
+  const conf = radvdConfig(router(iface('slaac000000', fixed6('fd00:1::/64', 'fd00:1::1', 'slaac')), iface('stateful000', fixed6('fd00:2::/64', 'fd00:2::1', 'dhcpv6-stateful')), iface('stateless00', fixed6('fd00:3::/64', 'fd00:3::1', 'dhcpv6-stateless'))))!;
+  const block = (dev: string): string => conf.split(/^(?=interface )/m).find((b) => b.startsWith(`interface ${dev}\n`)) ?? '';
+  const slaac = block('qr-slaac000000');
+  assert.match(slaac, /AdvSendAdvert on;/);
+  assert.match(slaac, /AdvLinkMTU 1450;/);
+  assert.match(slaac, /prefix fd00:1::\/64\n  \{\n    AdvOnLink on;\n    AdvAutonomous on;/);
+  assert.doesNotMatch(slaac, /AdvManagedFlag|AdvOtherConfigFlag/);
+  const stateful = block('qr-stateful000');
+  assert.match(stateful, /AdvManagedFlag on;/);
+  assert.match(stateful, /AdvAutonomous off;/, 'stateful: addresses come from DHCPv6 only');
+  const stateless = block('qr-stateless00');
+  assert.match(stateless, /AdvOtherConfigFlag on;/);
+  assert.match(stateless, /AdvAutonomous on;/);
+  assert.doesNotMatch(stateless, /AdvManagedFlag/);
+});
+
+test('dnsmasq and IPv6: addresses for dhcpv6-stateful, options only for stateless, nothing for slaac', () => {
+  const sub = (id: string, cidr: string, mode: Ipv6Mode | null) => ({ id, cidr, ipVersion: 6 as const, gatewayIp: null, enableDhcp: true, ipv6RaMode: mode, ipv6AddressMode: mode, dnsNameservers: ['2001:DB8::53', '192.0.2.53'], hostRoutes: [] });
+  const host = (subnetId: string, ip: string) => ({ portId: 'p1', macAddress: 'fa:16:3e:00:00:11', ipAddress: ip, subnetId, hostname: `host-${ip.replace(/[.:]/g, '-')}`, extraDhcpOpts: [{ optName: 'domain-search', optValue: 'example.org', ipVersion: 6 as const }] });
+  const spec: DhcpSpec = {
+    network: net,
+    dhcpPort: { id: 'd', macAddress: 'fa:16:3e:00:00:02', fixedIps: [] },
+    subnets: [sub('full', 'fd00:2::/64', 'dhcpv6-stateful'), sub('info', 'fd00:3::/64', 'dhcpv6-stateless'), sub('ra', 'fd00:1::/64', 'slaac')],
+    hosts: [host('full', 'fd00:2::11'), host('info', 'fd00:3::f816:3eff:fe00:11'), host('ra', 'fd00:1::f816:3eff:fe00:11')],
+  };
+  const c = dnsmasqConfig(spec, '/x', 'ns-d', null, false);
+  assert.deepEqual(c.args.filter((a) => a.startsWith('--dhcp-range')), ['--dhcp-range=set:s0,fd00:2::,static,64,86400s', '--dhcp-range=set:s1,fd00:3::,static,64,86400s']);
+  assert.equal(c.hosts, 'fa:16:3e:00:00:11,set:pp1,host-fd00-2--11,[fd00:2::11]\n', 'only the stateful subnet hands out addresses (matched by MAC)');
+  assert.match(c.opts, /^tag:s0,option6:dns-server,\[2001:db8::53\]$/m);
+  assert.match(c.opts, /^tag:s1,option6:dns-server,\[2001:db8::53\]$/m);
+  assert.match(c.opts, /^tag:pp1,option6:domain-search,example\.org$/m);
+  assert.ok(servesDhcp(spec));
+  assert.equal(servesDhcp({ ...spec, subnets: [sub('ra', 'fd00:1::/64', 'slaac')] }), false, 'SLAAC alone needs no DHCP server');
+  assert.ok(servesDhcp({ ...spec, subnets: [sub('old', 'fd00:4::/64', null)] }), 'no mode set: addresses by DHCPv6, as neutron');
+});
+
+test('firewall and IPv6: ports may not advertise routes or answer DHCPv6; ND, RAs and DHCPv6 replies reach them', () => {
+  const port: FirewallPort = { portId: 'p', index: 3, device: 'tapaaaaaaaaaaa', bridge: 'brqbbbbbbbbbbb', macAddress: 'fa:16:3e:00:00:11', fixedIps: ['10.0.0.3', 'fd00:1::f816:3eff:fe00:11'], allowedAddressPairs: [], security: { enabled: true, securityGroupIds: [], rules: [], remoteGroupMembers: {} } };
+  const p = firewallModel([port]).ports.get('p')!;
+  assert.ok(p.spoof.includes('icmpv6 type nd-router-advert drop'), 'no router advertisements from a port');
+  assert.ok(p.spoof.includes('udp sport 547 drop'), 'no DHCPv6 server replies from a port');
+  assert.ok(p.egress.includes('udp sport 546 udp dport 547 return'), 'DHCPv6 client to server');
+  assert.ok(p.ingress.includes('udp sport 547 udp dport 546 accept'), 'DHCPv6 replies');
+  const nd = (chain: readonly string[]): number => chain.findIndex((r) => r.includes('nd-neighbor-solicit'));
+  assert.ok(nd(p.ingress) >= 0 && nd(p.ingress) < p.ingress.indexOf('ct state invalid drop'), 'ND before the conntrack check (conntrack does not track it)');
+  assert.ok(nd(p.egress) >= 0 && nd(p.egress) < p.egress.indexOf('ct state invalid drop'));
+  assert.match(p.ingress[nd(p.ingress)]!, /nd-router-advert/);
+  assert.doesNotMatch(p.egress[nd(p.egress)]!, /nd-router-advert/);
 });
 
 const rootSkip = hostProblem();

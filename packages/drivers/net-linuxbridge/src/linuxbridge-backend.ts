@@ -10,8 +10,8 @@ import { deleteConntrack, HostCommands, missingTool } from './host-commands.js';
 import { OwnedState } from './owned-state.js';
 import { deleteBridge, deleteLink, deleteNetns, deviceInPlace, ensureBridge, ensureNetns, ensureVeth, linkExists, netnsExists, syncAddresses, type L2Settings } from './l2.js';
 import { conntrackFlushes, firewallDiffScript, firewallModel, firewallRemoveScript, firewallScript, type FirewallModel, type FirewallPort } from './firewall.js';
-import { METADATA_IP, dnsmasqConfig, livePid, runDnsmasq, stopPidFile } from './dhcp.js';
-import { enableForwarding, portAddresses, routerNatScript } from './router.js';
+import { METADATA_IP, dnsmasqConfig, livePid, runDnsmasq, servesDhcp, stopPidFile } from './dhcp.js';
+import { enableForwarding, portAddresses, radvdConfig, routerNatScript, runRadvd } from './router.js';
 import { MetadataRelay } from './metadata-relay.js';
 import { checkIfname, checkIpv4, checkMac, hostSideMac, names } from './names.js';
 
@@ -114,6 +114,8 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
   readonly #addrCache = new Map<string, string>();
   /** Router namespaces set up (forwarding on) by this process. */
   readonly #routersReady = new Set<string>();
+  /** Whether `radvd` is installed (undefined: not looked for yet; a missing one is said once in the log). */
+  #radvd: boolean | undefined;
 
   private constructor(opts: LinuxBridgeOptions, log: Logger) {
     this.#log = log;
@@ -381,8 +383,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
 
   async #configureDhcp(spec: DhcpSpec): Promise<void> {
     const netId = spec.network.id;
-    const served = spec.subnets.some((s) => s.enableDhcp && s.ipVersion === 4);
-    if (spec.dhcpPort === null || !served) {
+    if (spec.dhcpPort === null || !servesDhcp(spec)) {
       await this.#removeDhcp(netId);
       return;
     }
@@ -398,6 +399,8 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
       this.#addrCache.delete(`${ns}/${inner}`);
       await ensureNetns(this.#cmd, ns);
       await ensureVeth(this.#cmd, { device, bridge, mac: hostSideMac(spec.dhcpPort.macAddress), mtu: spec.network.mtu, peer: inner, peerMac: spec.dhcpPort.macAddress, peerNs: ns });
+      // The DHCP port's IPv6 addresses are its fixed IPs; router advertisements must not add more.
+      await this.#cmd.inNetns(ns, 'sysctl', ['-q', '-w', `net.ipv6.conf.${inner}.accept_ra=0`]);
     }
     const metadata = this.#relay !== undefined;
     const addrs = portAddresses(spec.dhcpPort.fixedIps);
@@ -487,9 +490,20 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
     else await this.#cmd.ip(['-n', ns, 'route', 'del', 'default'], { allowFail: true });
     for (const r of spec.routes) if (!r.destination.includes(':')) await this.#cmd.ip(['-n', ns, 'route', 'replace', checkIpv4(r.destination), 'via', checkIpv4(r.nexthop)], { allowFail: true });
     await this.#cmd.nft(routerNatScript(spec), ns);
+    await this.#syncRadvd(spec.id, ns, radvdConfig(spec));
     const statuses: Record<string, 'ACTIVE' | 'ERROR'> = {};
     for (const f of spec.floatingIps) statuses[f.id] = spec.gateway !== null && !f.floatingIpAddress.includes(':') ? 'ACTIVE' : 'ERROR';
     return { floatingIpStatuses: statuses };
+  }
+
+  /** Router advertisements of a router's IPv6 subnets (radvd, as neutron); without radvd installed, a warning once and none. */
+  async #syncRadvd(routerId: string, ns: string, config: string | null): Promise<void> {
+    const dir = join(this.#state.dir, 'radvd', routerId);
+    if (config !== null && this.#radvd === undefined) {
+      this.#radvd = missingTool(['radvd']) === undefined;
+      if (!this.#radvd) this.#log.warn({ tool: 'radvd' }, 'radvd is not installed (Debian: radvd): routers send no IPv6 router advertisements');
+    }
+    await runRadvd(this.#cmd, ns, dir, this.#radvd === true ? config : null);
   }
 
   deleteRouter(routerId: string, options?: BackendCallOptions): Promise<void> {
@@ -499,6 +513,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
   async #deleteRouter(routerId: string): Promise<void> {
     const owned = this.#state.data.routers[routerId];
     if (owned === undefined) return;
+    await runRadvd(this.#cmd, owned.ns, join(this.#state.dir, 'radvd', routerId), null);
     for (const p of Object.values(owned.ports)) await deleteLink(this.#cmd, p.device);
     await deleteNetns(this.#cmd, owned.ns);
     for (const k of [...this.#addrCache.keys()]) if (k.startsWith(`${owned.ns}/`)) this.#addrCache.delete(k);

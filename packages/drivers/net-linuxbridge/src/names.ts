@@ -45,6 +45,28 @@ export function checkIpv4(ip: string): string {
   return ip;
 }
 
+/**
+ * The canonical (RFC 5952, as `ip` prints it) form of an IPv6 address or CIDR; throws unless `ip`
+ * is one. Canonical text lets addresses be compared with what `ip -j addr` reports.
+ */
+export function checkIpv6(ip: string): string {
+  const [addr, len, ...rest] = ip.split('/');
+  if (addr === undefined || !/^[0-9A-Fa-f:.]+$/.test(addr) || !addr.includes(':') || rest.length > 0 || (len !== undefined && !/^(\d|[1-9]\d|1[01]\d|12[0-8])$/.test(len))) throw new Error(`invalid IPv6 address ${JSON.stringify(ip)}`);
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${addr}]`).hostname.slice(1, -1);
+  } catch {
+    throw new Error(`invalid IPv6 address ${JSON.stringify(ip)}`);
+  }
+  return len === undefined ? canonical : `${canonical}/${len}`;
+}
+
+/** Network address and prefix length of an IPv6 CIDR. */
+export function cidr6Parts(cidr: string): { network: string; prefix: number } {
+  const [network, len] = checkIpv6(cidr).split('/') as [string, string | undefined];
+  return { network, prefix: Number(len ?? 128) };
+}
+
 const short = (id: string): string => checkId(id).slice(0, 11);
 
 /** Names as neutron's Linux bridge, DHCP and L3 agents give them. */

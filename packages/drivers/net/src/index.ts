@@ -6,6 +6,7 @@ export type {
   SegmentSpec,
   NetworkSpec,
   FixedIpSpec,
+  Ipv6Mode,
   AddressPairSpec,
   SecurityGroupRuleSpec,
   PortSecuritySpec,

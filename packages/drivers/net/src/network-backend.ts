@@ -19,6 +19,9 @@ export interface NetworkSpec {
   readonly external: boolean;
 }
 
+/** An IPv6 subnet's `ipv6_ra_mode` / `ipv6_address_mode` (null: not set). */
+export type Ipv6Mode = 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
+
 /** One fixed IP of a port, with what the host needs of its subnet. */
 export interface FixedIpSpec {
   readonly subnetId: string;
@@ -27,6 +30,9 @@ export interface FixedIpSpec {
   readonly cidr: string;
   readonly ipVersion: 4 | 6;
   readonly gatewayIp: string | null;
+  /** IPv6 only: who sends router advertisements and how hosts get addresses (absent: not set). */
+  readonly ipv6RaMode?: Ipv6Mode | null;
+  readonly ipv6AddressMode?: Ipv6Mode | null;
 }
 
 /** An allowed address pair: traffic from this IP (or CIDR) and MAC passes port security. */
@@ -82,6 +88,9 @@ export interface DhcpSubnetSpec {
   readonly ipVersion: 4 | 6;
   readonly gatewayIp: string | null;
   readonly enableDhcp: boolean;
+  /** IPv6 only (absent: not set). */
+  readonly ipv6RaMode?: Ipv6Mode | null;
+  readonly ipv6AddressMode?: Ipv6Mode | null;
   readonly dnsNameservers: readonly string[];
   readonly hostRoutes: ReadonlyArray<{ readonly destination: string; readonly nexthop: string }>;
 }

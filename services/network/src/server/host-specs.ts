@@ -1,5 +1,5 @@
 /** Builds the plain specs agents wire hosts from (ports, DHCP, routers), out of the database. */
-import type { AddressPairSpec, DesiredHostState, DhcpSpec, FixedIpSpec, NetworkSpec, PortSecuritySpec, PortSpec, RouterPortSpec, RouterSpec } from '@strata/net';
+import type { AddressPairSpec, DesiredHostState, DhcpSpec, FixedIpSpec, Ipv6Mode, NetworkSpec, PortSecuritySpec, PortSpec, RouterPortSpec, RouterSpec } from '@strata/net';
 import type { NetworkDb } from '../objects/common.js';
 import { loadNetworks, type Network } from '../objects/network.js';
 import { loadSubnets, type Subnet } from '../objects/subnet.js';
@@ -20,10 +20,13 @@ export function networkSpec(n: Network): NetworkSpec {
   };
 }
 
+/** A subnet's IPv6 modes as specs carry them. */
+const ipv6Modes = (s: Subnet): { ipv6RaMode: Ipv6Mode | null; ipv6AddressMode: Ipv6Mode | null } => ({ ipv6RaMode: s.ipv6RaMode as Ipv6Mode | null, ipv6AddressMode: s.ipv6AddressMode as Ipv6Mode | null });
+
 function fixedIpSpecs(p: Port, subnets: ReadonlyMap<string, Subnet>): FixedIpSpec[] {
   return p.fixedIps.flatMap((f) => {
     const s = subnets.get(f.subnetId);
-    return s === undefined ? [] : [{ subnetId: f.subnetId, ipAddress: f.ipAddress, cidr: s.cidr, ipVersion: s.ipVersion, gatewayIp: s.gatewayIp }];
+    return s === undefined ? [] : [{ subnetId: f.subnetId, ipAddress: f.ipAddress, cidr: s.cidr, ipVersion: s.ipVersion, gatewayIp: s.gatewayIp, ...ipv6Modes(s) }];
   });
 }
 
@@ -134,7 +137,7 @@ export async function dhcpSpecs(db: NetworkDb, host: string, only?: readonly str
     out.push({
       network: networkSpec(n),
       dhcpPort: dhcpPort === undefined ? null : { id: dhcpPort.id, macAddress: dhcpPort.macAddress, fixedIps: fixedIpSpecs(dhcpPort, subnets) },
-      subnets: netSubnets.map((s) => ({ id: s.id, cidr: s.cidr, ipVersion: s.ipVersion, gatewayIp: s.gatewayIp, enableDhcp: s.enableDhcp, dnsNameservers: [...s.dnsNameservers], hostRoutes: s.hostRoutes.map((r) => ({ ...r })) })),
+      subnets: netSubnets.map((s) => ({ id: s.id, cidr: s.cidr, ipVersion: s.ipVersion, gatewayIp: s.gatewayIp, enableDhcp: s.enableDhcp, ...ipv6Modes(s), dnsNameservers: [...s.dnsNameservers], hostRoutes: s.hostRoutes.map((r) => ({ ...r })) })),
       hosts: mine
         .filter((p) => p.deviceOwner !== 'network:dhcp')
         .flatMap((p) =>
