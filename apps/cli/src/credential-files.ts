@@ -48,14 +48,19 @@ export function writeCredentialFiles(dataDir: string, c: AdminCredentials): { op
   return { openrc, cloudsYaml };
 }
 
-/** The OS_PASSWORD an earlier start wrote to <data-dir>/openrc, if any. */
-export function readOpenrcPassword(dataDir: string): string | undefined {
+/** The value of `export <name>='…'` in <data-dir>/openrc (as an earlier start wrote it), if any. */
+export function readOpenrcValue(dataDir: string, name: string): string | undefined {
   let text: string;
   try {
     text = readFileSync(join(dataDir, 'openrc'), 'utf8');
   } catch {
     return undefined;
   }
-  const m = /^export OS_PASSWORD='((?:[^']|'\\'')*)'$/m.exec(text);
+  const m = new RegExp(`^export ${name}='((?:[^']|'\\\\'')*)'$`, 'm').exec(text);
   return m?.[1]?.replace(/'\\''/g, "'");
+}
+
+/** The OS_PASSWORD an earlier start wrote to <data-dir>/openrc, if any. */
+export function readOpenrcPassword(dataDir: string): string | undefined {
+  return readOpenrcValue(dataDir, 'OS_PASSWORD');
 }

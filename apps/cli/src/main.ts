@@ -1,4 +1,4 @@
-/** The `strata` command line: up, bootstrap, db sync, keystone rotate-keys. */
+/** The `strata` command line: up, host, bootstrap, db sync, keystone rotate-keys, trace, server create. */
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, serviceDatabaseUrl } from '@strata/config';
@@ -11,6 +11,7 @@ import { blockStorageMigrations } from '@strata/block-storage';
 import { computeMigrations } from '@strata/compute';
 import { locate, loadStrataConfig } from './strata-config.js';
 import { startCloud } from './cloud.js';
+import { checkHostName, HostError, maskTransportUrl, startHost } from './host.js';
 import { CredentialsError, findCredentials, openSession } from './commands/os-session.js';
 import { runTrace, TraceError } from './commands/trace.js';
 import { runServerCreate } from './commands/server-create.js';
@@ -19,6 +20,21 @@ const MIGRATIONS = { identity: identityMigrations, image: imageMigrations, netwo
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** Wait for SIGINT or SIGTERM, then run `close` and say so. */
+function untilSignal(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      print(`\nStopping (${signal})...`);
+      void close().then(() => {
+        print('Stopped.');
+        resolveStop();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
 
 /** Run the CLI; resolves to the exit code. */
@@ -51,17 +67,39 @@ export async function main(argv: readonly string[]): Promise<number> {
       print(`  source ${cloud.openrc} && openstack token issue`);
       print(`Logs: ${logFile}`);
       print('Press Ctrl-C to stop.');
-      await new Promise<void>((resolveStop) => {
-        const stop = (signal: string): void => {
-          print(`\nStopping (${signal})...`);
-          void cloud.close().then(() => {
-            print('Stopped.');
-            resolveStop();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      await untilSignal(() => cloud.close());
+    });
+
+  program
+    .command('host')
+    .description('Run one more compute host against a running controller: nova-compute and the neutron-agent of host --name, on its RabbitMQ.')
+    .requiredOption('--name <host>', 'host name (its nova-compute service and network agent)')
+    .option('--data-dir <dir>', "the controller's data dir (openrc and service-credentials.json give keystone's URL and nova's password); this host's state goes to <data-dir>/hosts/<name>")
+    .option('--config <file>', 'config file (default: <data-dir>/strata.toml)')
+    .option('--auth-url <url>', "keystone's URL (default: OS_AUTH_URL of <data-dir>/openrc, else the configured identity address)")
+    .option('--driver <driver>', 'hypervisor driver of this host: fake, qemu or auto (overrides [compute] driver)')
+    .action(async (flags: { name: string; dataDir?: string; config?: string; authUrl?: string; driver?: string }) => {
+      const loc = locate(flags, process.env);
+      const config = loadStrataConfig(loc, { ...process.env, ...(flags.driver !== undefined ? { OS_COMPUTE__DRIVER: flags.driver } : {}) });
+      let host;
+      let logFile = '';
+      try {
+        checkHostName(flags.name);
+        logFile = join(loc.dataDir, 'hosts', flags.name, 'strata.log');
+        const logger = createLogger({ level: config.logging.level, file: logFile, bindings: { app: 'strata-host', host: flags.name } });
+        host = await startHost({ name: flags.name, dataDir: loc.dataDir, config, logger, ...(flags.authUrl !== undefined ? { authUrl: flags.authUrl } : {}) });
+      } catch (err) {
+        if (!(err instanceof HostError)) throw err;
+        process.stderr.write(`strata host: ${err.message}\n`);
+        exitCode = 2;
+        return;
+      }
+      print(`Host ${host.name} is up: nova-compute (${host.driver} driver) and neutron-agent.`);
+      print(`  bus       ${maskTransportUrl(config.messaging.transport_url)}`);
+      print(`  keystone  ${host.authUrl}`);
+      print(`Logs: ${logFile}`);
+      print('Press Ctrl-C to stop.');
+      await untilSignal(() => host.close());
     });
 
   program

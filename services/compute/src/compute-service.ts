@@ -3,7 +3,6 @@
  * nova-compute for one or more hosts, over one bus and one database, with start and stop.
  */
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { registerKeystoneAuth, TokenValidator } from '@strata/auth';
 import { createDatabase, migrateToLatest, type Database } from '@strata/db';
@@ -23,19 +22,12 @@ import { ServiceStore } from './objects/service-record.js';
 import { ServerGroupStore } from './objects/server-group.js';
 import { VolumeAttachmentStore } from './objects/volume-attachment.js';
 import { AggregateStore } from './objects/aggregate.js';
-import { SchedulerRpcClient } from './scheduler/scheduler-rpc.js';
 import { SchedulerManager } from './scheduler/scheduler-manager.js';
-import { ConductorRpcClient } from './conductor/conductor-rpc.js';
 import { ConductorManager } from './conductor/conductor-manager.js';
 import { ComputeRpcClient } from './agent/compute-rpc.js';
-import { ComputeManager } from './agent/compute-manager.js';
-import { ResourceTracker } from './agent/resource-tracker.js';
+import { ComputeHost, computeHostDeps, type ComputeHostDeps, type ComputeHostSettings } from './agent/compute-host.js';
 import type { Hypervisor } from './agent/hypervisor.js';
 import { InMemoryHypervisor } from './agent/in-memory-hypervisor.js';
-import { ServiceCatalog } from './clients/service-catalog.js';
-import { ImageService } from './clients/image-service.js';
-import { NetworkService } from './clients/network-service.js';
-import { VolumeService } from './clients/volume-service.js';
 import { negotiateVersion } from './api/microversion.js';
 import { isVersionPath, registerVersionRoutes } from './api/versions-routes.js';
 import { registerServerRoutes } from './api/servers-routes.js';
@@ -55,15 +47,8 @@ import { ConsoleService, registerRemoteConsoleRoutes } from './console/remote-co
 import { NoVncProxy } from './console/novnc-proxy.js';
 
 /** The [compute] options the service uses, compiled (durations in ms). */
-export interface ComputeSettings {
-  readonly defaultAvailabilityZone: string;
-  readonly cpuAllocationRatio: number;
-  readonly ramAllocationRatio: number;
-  readonly diskAllocationRatio: number;
-  readonly reportIntervalMs: number;
+export interface ComputeSettings extends ComputeHostSettings {
   readonly serviceDownTimeMs: number;
-  readonly maxAttempts: number;
-  readonly vifPluggingTimeoutMs: number;
   readonly quotas: QuotaLimits;
   readonly fakeResources: { readonly vcpus: number; readonly memoryMb: number; readonly localGb: number };
 }
@@ -90,21 +75,6 @@ export interface ComputeServiceOptions {
   readonly requireEnforcement?: boolean;
 }
 
-interface Deps {
-  readonly conductor: ConductorRpcClient;
-  readonly scheduler: SchedulerRpcClient;
-  readonly images: ImageService;
-  readonly networks: NetworkService;
-  readonly volumes: VolumeService;
-}
-
-interface RunningHost {
-  readonly manager: ComputeManager;
-  readonly server: RpcServer;
-  readonly tracker: ResourceTracker;
-  readonly hypervisor: Hypervisor;
-}
-
 /** A running (or ready to listen) nova. */
 export class ComputeService {
   readonly app: FastifyInstance;
@@ -117,14 +87,14 @@ export class ComputeService {
   readonly #database: Database<ComputeDatabase>;
   readonly #transport: RuntimeTransport;
   readonly #servers: RpcServer[];
-  readonly #hosts = new Map<string, RunningHost>();
+  readonly #hosts = new Map<string, ComputeHost>();
   readonly #log: Logger;
   readonly #o: ComputeServiceOptions;
-  readonly #deps: Deps;
+  readonly #deps: ComputeHostDeps;
   readonly #heartbeat: NodeJS.Timeout;
   #closed: Promise<void> | undefined;
 
-  private constructor(init: { app: FastifyInstance; api: ComputeApi; tracer: Tracer; consoles: ConsoleService; database: Database<ComputeDatabase>; transport: RuntimeTransport; servers: RpcServer[]; log: Logger; o: ComputeServiceOptions; deps: Deps; heartbeat: NodeJS.Timeout }) {
+  private constructor(init: { app: FastifyInstance; api: ComputeApi; tracer: Tracer; consoles: ConsoleService; database: Database<ComputeDatabase>; transport: RuntimeTransport; servers: RpcServer[]; log: Logger; o: ComputeServiceOptions; deps: ComputeHostDeps; heartbeat: NodeJS.Timeout }) {
     this.app = init.app;
     this.api = init.api;
     this.tracer = init.tracer;
@@ -152,12 +122,8 @@ export class ComputeService {
     const tracer = o.tracer ?? new Tracer();
     const db = database.db;
     const s = o.settings;
-    const catalog = new ServiceCatalog(o.authUrl, { ...(o.catalogOverrides !== undefined ? { overrides: o.catalogOverrides } : {}) });
-    const images = new ImageService(catalog);
-    const networks = new NetworkService(catalog);
-    const volumes = new VolumeService(catalog);
-    const scheduler = new SchedulerRpcClient(new RpcClient(transport, { topic: 'scheduler', version: SchedulerRpcClient.VERSION, logger: log }));
-    const conductor = new ConductorRpcClient(new RpcClient(transport, { topic: 'conductor', version: ConductorRpcClient.VERSION, logger: log, timeoutMs: 60_000 }));
+    const deps = computeHostDeps({ transport, authUrl: o.authUrl, tracer, logger: log, ...(o.catalogOverrides !== undefined ? { catalogOverrides: o.catalogOverrides } : {}) });
+    const { scheduler, images, networks, volumes } = deps;
     const compute = new ComputeRpcClient(new RpcClient(transport, { topic: 'compute', version: ComputeRpcClient.VERSION, logger: log }));
     const controller = o.controllerHost ?? hostname();
     const services = new ServiceStore(db);
@@ -229,7 +195,7 @@ export class ComputeService {
     const consoles = new ConsoleService({ api, compute });
     registerRemoteConsoleRoutes(app, api, consoles);
 
-    const service = new ComputeService({ app, api, tracer, consoles, database, transport, servers, log, o, deps: { conductor, scheduler, images, networks, volumes }, heartbeat });
+    const service = new ComputeService({ app, api, tracer, consoles, database, transport, servers, log, o, deps, heartbeat });
     try {
       for (const h of o.computeHosts) await service.addComputeHost(h.host, h.hypervisor);
     } catch (err) {
@@ -243,36 +209,7 @@ export class ComputeService {
   async addComputeHost(host: string, hypervisor?: Hypervisor): Promise<void> {
     const s = this.#o.settings;
     const hv = hypervisor ?? new InMemoryHypervisor({ vcpus: s.fakeResources.vcpus, memoryMb: s.fakeResources.memoryMb, localGb: s.fakeResources.localGb });
-    const manager = new ComputeManager({
-      host,
-      hypervisor: hv,
-      conductor: this.#deps.conductor,
-      scheduler: this.#deps.scheduler,
-      images: this.#deps.images,
-      networks: this.#deps.networks,
-      volumes: this.#deps.volumes,
-      tracer: this.tracer,
-      logger: this.#log.child({ component: 'nova-compute', host }),
-      imageCacheDir: this.#o.stateDir === null ? null : join(this.#o.stateDir, 'image-cache', host),
-      maxAttempts: s.maxAttempts,
-      vifPluggingTimeoutMs: s.vifPluggingTimeoutMs,
-    });
-    const server = new RpcServer(this.#transport, { topic: 'compute', server: host, version: '1.0', endpoints: manager, logger: this.#log });
-    await server.start();
-    const tracker = new ResourceTracker({
-      host,
-      hostIp: '127.0.0.1',
-      availabilityZone: s.defaultAvailabilityZone,
-      cpuAllocationRatio: s.cpuAllocationRatio,
-      ramAllocationRatio: s.ramAllocationRatio,
-      diskAllocationRatio: s.diskAllocationRatio,
-      intervalMs: s.reportIntervalMs,
-      hypervisor: hv,
-      conductor: this.#deps.conductor,
-      logger: this.#log,
-    });
-    await tracker.start();
-    this.#hosts.set(host, { manager, server, tracker, hypervisor: hv });
+    this.#hosts.set(host, await ComputeHost.start(this.#deps, { host, hypervisor: hv, settings: s, stateDir: this.#o.stateDir }));
   }
 
   /**
@@ -325,10 +262,7 @@ export class ComputeService {
     const h = this.#hosts.get(host);
     if (h === undefined) return;
     this.#hosts.delete(host);
-    h.manager.close();
-    await h.tracker.stop();
-    await h.server.stop();
-    await h.hypervisor.close();
+    await h.stop();
   }
 
   /** Listen on host:port; resolves to the base URL. */

@@ -1,6 +1,9 @@
 /** @module @strata/compute — nova: Compute v2.1 with microversions, scheduler, conductor and compute agent. */
 export { ComputeService } from './compute-service.js';
 export type { ComputeServiceOptions, ComputeSettings } from './compute-service.js';
+export { ComputeNode } from './compute-node.js';
+export type { ComputeNodeOptions } from './compute-node.js';
+export type { ComputeHostSettings } from './agent/compute-host.js';
 export { ComputeApi } from './compute-api.js';
 export { computeSchema } from './config.js';
 export { seedFlavors, CLASSIC_FLAVORS } from './bootstrap.js';

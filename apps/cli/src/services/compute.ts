@@ -2,11 +2,14 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ComputeService, InMemoryHypervisor, loadDriverHypervisor, seedFlavors, type ComputeSettings, type Hypervisor } from '@strata/compute';
+import type { Logger } from '@strata/log';
+import type { StrataConfig } from '../strata-config.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
 import { qemuInstancesPath, resolveComputeDriver } from './qemu-setup.js';
 
-function settingsOf(ctx: CloudContext): ComputeSettings {
-  const c = ctx.config.compute;
+/** nova's settings from the [compute] options. */
+export function computeSettings(config: StrataConfig): ComputeSettings {
+  const c = config.compute;
   return {
     defaultAvailabilityZone: c.default_availability_zone,
     cpuAllocationRatio: Number(c.cpu_allocation_ratio),
@@ -36,31 +39,43 @@ function settingsOf(ctx: CloudContext): ComputeSettings {
   };
 }
 
+/** This machine's compute host name: [compute] host, else the host name. */
+export function computeHostName(config: StrataConfig): string {
+  return config.compute.host === '' ? hostname() : config.compute.host;
+}
+
+/**
+ * The hypervisor of compute host `host` with driver `kind`, its state under `dataDir`.
+ * NOTE: the driver packages (packages/drivers/virt-*) are used when built; until then the fake
+ * driver falls back to nova's own in-memory hypervisor, and qemu refuses to start.
+ */
+export async function createHypervisor(kind: 'fake' | 'qemu', host: string, o: { config: StrataConfig; dataDir: string; logger: Logger }): Promise<Hypervisor> {
+  const c = o.config.compute;
+  const resources = { vcpus: c.fake_vcpus, memoryMb: c.fake_memory_mb, localGb: c.fake_local_gb };
+  let hv: Hypervisor | undefined;
+  try {
+    hv =
+      kind === 'qemu'
+        ? await loadDriverHypervisor(kind, host, { instancesPath: qemuInstancesPath(o.dataDir), logger: o.logger }, { forceConfigDrive: true, logger: o.logger })
+        : await loadDriverHypervisor(kind, host, { ...resources, dataDir: join(o.dataDir, 'compute', 'instances', host) });
+  } catch (err) {
+    if (kind === 'qemu') throw err;
+    o.logger.warn({ err, host }, 'fake driver package failed to start; using the in-memory hypervisor');
+  }
+  if (hv !== undefined) return hv;
+  if (kind === 'qemu') throw new Error('[compute] driver = qemu: the virt-qemu driver is not available in this build; use driver = fake');
+  return new InMemoryHypervisor(resources);
+}
+
 /** The compute service of the all-in-one. */
 export const computeService: CloudService = {
   name: 'compute',
   async start(ctx: CloudContext): Promise<RunningService> {
     const c = ctx.config.compute;
-    const host = c.host === '' ? hostname() : c.host;
+    const host = computeHostName(ctx.config);
     const resources = { vcpus: c.fake_vcpus, memoryMb: c.fake_memory_mb, localGb: c.fake_local_gb };
-    // NOTE: the driver packages (packages/drivers/virt-*) are used when built; until then the fake
-    // driver falls back to nova's own in-memory hypervisor, and qemu refuses to start.
-    const hypervisorFor = async (h: string, kind: 'fake' | 'qemu'): Promise<Hypervisor> => {
-      let hv: Hypervisor | undefined;
-      try {
-        hv =
-          kind === 'qemu'
-            ? await loadDriverHypervisor(kind, h, { instancesPath: qemuInstancesPath(ctx.dataDir), logger: ctx.logger }, { forceConfigDrive: true, logger: ctx.logger })
-            : await loadDriverHypervisor(kind, h, { ...resources, dataDir: join(ctx.dataDir, 'compute', 'instances', h) });
-      } catch (err) {
-        if (kind === 'qemu') throw err;
-        ctx.logger.warn({ err, host: h }, 'fake driver package failed to start; using the in-memory hypervisor');
-      }
-      if (hv !== undefined) return hv;
-      if (kind === 'qemu') throw new Error('[compute] driver = qemu: the virt-qemu driver is not available in this build; use driver = fake');
-      return new InMemoryHypervisor(resources);
-    };
-    const computeHosts = [{ host, hypervisor: await hypervisorFor(host, await resolveComputeDriver(c.driver, ctx.logger)) }];
+    const hypervisor = await createHypervisor(await resolveComputeDriver(c.driver, ctx.logger), host, { config: ctx.config, dataDir: ctx.dataDir, logger: ctx.logger });
+    const computeHosts = [{ host, hypervisor }];
     for (let n = 1; n <= c.fake_hosts; n++) computeHosts.push({ host: `${host}-fake-${n}`, hypervisor: new InMemoryHypervisor(resources) });
     const service = await ComputeService.create({
       databaseUrl: ctx.databaseUrl('compute'),
@@ -68,7 +83,7 @@ export const computeService: CloudService = {
       transportUrl: ctx.config.messaging.transport_url,
       logger: ctx.logger,
       tracer: ctx.tracer,
-      settings: settingsOf(ctx),
+      settings: computeSettings(ctx.config),
       computeHosts,
       controllerHost: host,
       stateDir: join(ctx.dataDir, 'compute'),

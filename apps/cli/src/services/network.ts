@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import type { NetworkBackend } from '@strata/net';
 import { NoopNetworkBackend } from '@strata/net-fake';
 import { IdentityClient, requestJson } from '@strata/clients';
-import { createTransport } from '@strata/rpc';
+import type { Logger } from '@strata/log';
+import { createTransport, type Transport } from '@strata/rpc';
+import type { Tracer } from '@strata/trace';
 import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
+import type { StrataConfig } from '../strata-config.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
 
 /** What the linuxbridge backend is built from (the [network] options and where nova's metadata API listens). */
@@ -68,14 +71,36 @@ async function createDefaultNetworks(base: string, authUrl: string, token: strin
   }
 }
 
+/** This machine's agent host, the name nova-compute binds ports to: [network] host, else [compute] host, else the machine's. */
+export function networkAgentHost(config: StrataConfig): string {
+  const computeHost = (config as { compute?: { host?: string } }).compute?.host ?? '';
+  return agentHost(config.network.host !== '' ? config.network.host : computeHost !== '' ? computeHost : hostname());
+}
+
+/**
+ * Start the neutron-agent of `host` on `transport` with the [network] backend (its state under
+ * `stateDir`; `metadataUrl` is nova's metadata API, for the linuxbridge backend's proxy).
+ */
+export async function startNetworkAgent(o: { config: StrataConfig; host: string; transport: Transport; stateDir: string; metadataUrl: string; logger: Logger; tracer: Tracer }): Promise<NetworkAgent> {
+  const c = o.config.network;
+  const backend = await loadBackend(c.backend, { stateDir: o.stateDir, interfaceMappings: c.physical_interface_mappings, vxlanLocalIp: c.vxlan_local_ip, metadataUrl: o.metadataUrl, logger: o.logger });
+  const agent = await NetworkAgent.create({ host: o.host, transport: o.transport, backend, logger: o.logger, tracer: o.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
+  try {
+    await agent.start();
+  } catch (err) {
+    await agent.close().catch(() => undefined);
+    throw err;
+  }
+  o.logger.info({ host: o.host, backend: backend.name }, 'neutron-agent started');
+  return agent;
+}
+
 /** The network service of the all-in-one. */
 export const networkService: CloudService = {
   name: 'network',
   async start(ctx: CloudContext): Promise<RunningService> {
     const c = ctx.config.network;
-    // The agent's host must be the name nova-compute binds ports to: [network] host, else [compute] host, else the machine's.
-    const computeHost = (ctx.config as { compute?: { host?: string } }).compute?.host ?? '';
-    const host = agentHost(c.host !== '' ? c.host : computeHost !== '' ? computeHost : hostname());
+    const host = networkAgentHost(ctx.config);
     const transport = await createTransport(ctx.config.messaging.transport_url);
     const closers: Array<() => Promise<void>> = [() => transport.close()];
     const close = async (): Promise<void> => {
@@ -100,17 +125,16 @@ export const networkService: CloudService = {
       const url = `http://${ctx.publicHost}:${new URL(listen).port}`;
       if (c.run_agent) {
         const metadataPort = (ctx.config as { compute?: { metadata_port?: number } }).compute?.metadata_port;
-        const backend = await loadBackend(c.backend, {
+        const agent = await startNetworkAgent({
+          config: ctx.config,
+          host,
+          transport,
           stateDir: join(ctx.dataDir, 'linuxbridge'),
-          interfaceMappings: c.physical_interface_mappings,
-          vxlanLocalIp: c.vxlan_local_ip,
           metadataUrl: metadataPort !== undefined ? `http://${['0.0.0.0', '::', ''].includes(ctx.listenHost) ? '127.0.0.1' : ctx.listenHost}:${metadataPort}` : '',
           logger: ctx.logger,
+          tracer: ctx.tracer,
         });
-        const agent = await NetworkAgent.create({ host, transport, backend, logger: ctx.logger, tracer: ctx.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
-        await agent.start();
         closers.push(() => agent.close());
-        ctx.logger.info({ host, backend: backend.name }, 'neutron-agent started');
       }
       return {
         url,

@@ -30,3 +30,15 @@ test('the memory sink keeps only the newest traces', () => {
   assert.equal(sink.read('a').length, 0);
   assert.equal(sink.read('c').length, 1);
 });
+
+test('takeUnpublished hands each event out once, across callers of one tracer', () => {
+  const tracer = new Tracer();
+  const t = tracer.begin('req-2');
+  t.record({ step: 13, component: 'nova-compute', kind: 'rpc', startedAt: 1, durationMs: 0, outcome: 'ok' });
+  t.record({ step: 9, component: 'nova-scheduler', kind: 'rpc', startedAt: 0, durationMs: 0, outcome: 'ok' });
+  assert.deepEqual(tracer.takeUnpublished('req-2').map((e) => e.step), [9, 13]);
+  assert.deepEqual(tracer.takeUnpublished('req-2'), []);
+  t.record({ step: 51, component: 'nova-compute', kind: 'rpc', startedAt: 2, durationMs: 0, outcome: 'ok' });
+  assert.deepEqual(tracer.takeUnpublished('req-2').map((e) => e.step), [51]);
+  assert.equal(tracer.read('req-2').length, 3, 'read still sees every event');
+});

@@ -77,6 +77,7 @@ export class Trace {
 /** Hands out Trace objects over one sink. */
 export class Tracer {
   readonly #sink: TraceSink;
+  readonly #published = new WeakSet<TraceEvent>();
   constructor(sink: TraceSink = new MemoryTraceSink()) {
     this.#sink = sink;
   }
@@ -87,5 +88,15 @@ export class Tracer {
   /** Events recorded under a trace id, by step. */
   read(traceId: string): readonly TraceEvent[] {
     return this.#sink.read(traceId);
+  }
+  /**
+   * The events of a trace not handed out by an earlier call, now marked as handed out: whoever
+   * publishes steps beyond this process (nova-compute and nova-conductor store them in the
+   * database) publishes each event once, however many of them share the tracer.
+   */
+  takeUnpublished(traceId: string): TraceEvent[] {
+    const events = this.#sink.read(traceId).filter((e) => !this.#published.has(e));
+    for (const e of events) this.#published.add(e);
+    return events;
   }
 }

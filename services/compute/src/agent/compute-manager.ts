@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BadRequest } from '@strata/errors';
 import type { Logger } from '@strata/log';
 import type { RpcContext } from '@strata/rpc';
-import { FLOW_STEPS, type Trace, type TraceEvent, type Tracer } from '@strata/trace';
+import { FLOW_STEPS, type Trace, type Tracer } from '@strata/trace';
 import type { ConductorRpcClient } from '../conductor/conductor-rpc.js';
 import type { SchedulerRpcClient } from '../scheduler/scheduler-rpc.js';
 import type { BlockDeviceRequest, Instance, MutableInstanceUpdate, NetworkInfo, RequestedNetwork } from '../objects/instance.js';
@@ -18,7 +18,7 @@ import type { InstanceActionEvent } from '../objects/instance-action.js';
 import { cachedFileOk, type ImageService } from '../clients/image-service.js';
 import type { NetworkService, PortMeta } from '../clients/network-service.js';
 import type { VolumeService } from '../clients/volume-service.js';
-import { LiveSteps, mark, traceOf } from '../trace-steps.js';
+import { actionEventOf, LiveSteps, mark, traceOf } from '../trace-steps.js';
 import type { BuildAndRunArgs, ComputeRpc, ExternalEvent, PowerAction } from './compute-rpc.js';
 import type { GuestSpec, Hypervisor, PortBinding } from './hypervisor.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -89,8 +89,6 @@ export class ComputeManager implements ComputeRpc {
   readonly #waiters = new Map<string, () => void>();
   /** How neutron bound each port this host plugged (vif type and details, network MTU). */
   readonly #bindings = new Map<string, PortBinding>();
-  /** Flow steps already stored as action events (shared by a server's attempts on this host). */
-  readonly #sentSteps = new WeakSet<TraceEvent>();
   #powerSyncTimer: NodeJS.Timeout | undefined;
   #firstSync: NodeJS.Timeout | undefined;
   #closed = false;
@@ -178,8 +176,7 @@ export class ComputeManager implements ComputeRpc {
     const live = new LiveSteps({
       tracer: this.#o.tracer,
       traceId: trace.id,
-      sent: this.#sentSteps,
-      send: (events) => this.#o.conductor.recordActionEvents(ctx, { instanceId: args.instanceId, requestId: ctx.requestId, events: events.map((e) => this.#actionEvent(e)), finish: false }),
+      send: (events) => this.#o.conductor.recordActionEvents(ctx, { instanceId: args.instanceId, requestId: ctx.requestId, events: events.map((e) => actionEventOf(e, this.#o.host)), finish: false }),
     });
     live.start();
     let instance: Instance;
@@ -447,21 +444,8 @@ export class ComputeManager implements ComputeRpc {
   /** Store the steps not yet published and `extra` as events of the create action; `finish` ends the action. */
   async #recordEvents(ctx: RpcContext, live: LiveSteps, instanceId: string, extra: InstanceActionEvent[], finish: boolean): Promise<void> {
     // NOTE: the flow steps become events of the create action, so `server event show` tells the story.
-    const steps = (await live.take()).map((e) => this.#actionEvent(e));
+    const steps = (await live.take()).map((e) => actionEventOf(e, this.#o.host));
     await this.#o.conductor.recordActionEvents(ctx, { instanceId, requestId: ctx.requestId, events: [...steps, ...extra], finish }).catch((err: unknown) => this.#o.logger.warn({ err, instanceId }, 'could not record action events'));
-  }
-
-  /** A flow step as an instance-action event (`flow_step_NN_<component>`). */
-  #actionEvent(e: TraceEvent): InstanceActionEvent {
-    return {
-      event: `flow_step_${String(e.step).padStart(2, '0')}_${e.component}`,
-      startTime: new Date(e.startedAt).toISOString(),
-      finishTime: new Date(e.startedAt + e.durationMs).toISOString(),
-      result: e.outcome === 'ok' ? 'Success' : 'Error',
-      traceback: e.outcome === 'error' ? (e.detail ?? null) : null,
-      host: e.component.startsWith('nova-compute') ? this.#o.host : null,
-      details: e.detail ?? null,
-    };
   }
 
   async terminateInstance(ctx: RpcContext, args: { instanceId: string; authToken: string }): Promise<void> {

@@ -9,7 +9,7 @@ import type { ServiceStore } from '../objects/service-record.js';
 import type { ServerGroupStore } from '../objects/server-group.js';
 import type { VolumeAttachment, VolumeAttachmentStore } from '../objects/volume-attachment.js';
 import type { ConductorRpc } from './conductor-rpc.js';
-import { mark, traceOf } from '../trace-steps.js';
+import { actionEventOf, isFlowStepEvent, mark, traceIdOf, traceOf } from '../trace-steps.js';
 
 /** What the conductor is built from. */
 export interface ConductorManagerOptions {
@@ -65,8 +65,11 @@ export class ConductorManager implements ConductorRpc {
     return this.#o.instances.save(args.instanceId, { host: null, node: null, vmState: 'shelved_offloaded', powerState: 4, taskState: null });
   }
 
-  async recordActionEvents(_ctx: RpcContext, args: { instanceId: string; requestId: string; events: Array<{ event: string; startTime: string; finishTime: string | null; result: string | null; traceback: string | null; host: string | null; details: string | null }>; finish: boolean }): Promise<void> {
-    await this.#o.actions.addEvents(args.instanceId, args.requestId, args.events);
+  async recordActionEvents(ctx: RpcContext, args: { instanceId: string; requestId: string; events: Array<{ event: string; startTime: string; finishTime: string | null; result: string | null; traceback: string | null; host: string | null; details: string | null }>; finish: boolean }): Promise<void> {
+    // NOTE: a compute host publishing flow steps has only its own; the steps of this process (nova-api, the
+    // scheduler, the conductor, and the services sharing the process) join them, so a separate host's trace is whole.
+    const ours = args.events.some(isFlowStepEvent) ? this.#o.tracer.takeUnpublished(traceIdOf(ctx)).map((e) => actionEventOf(e, args.events.find((x) => x.host !== null)?.host ?? null)) : [];
+    await this.#o.actions.addEvents(args.instanceId, args.requestId, [...ours, ...args.events]);
     if (args.finish) await this.#o.actions.finish(args.instanceId, args.requestId, args.events.some((e) => e.result === 'Error') ? 'Error' : null);
   }
 
