@@ -61,7 +61,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       const cloud = await startCloud({ dataDir: loc.dataDir, config, logger });
       print('');
       print('Strata is up.');
-      for (const [service, url] of Object.entries(cloud.urls)) if (url !== '') print(`  ${service.padEnd(10)} ${url}`);
+      const width = Math.max(...Object.keys(cloud.urls).map((s) => s.length));
+      for (const [service, url] of Object.entries(cloud.urls)) if (url !== '') print(`  ${service.padEnd(width)}  ${url}`);
       print('');
       print(`Admin credentials: ${cloud.openrc} (shell) and ${cloud.cloudsYaml} (cloud "strata")`);
       print(`  source ${cloud.openrc} && openstack token issue`);

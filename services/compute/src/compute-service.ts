@@ -69,6 +69,8 @@ export interface ComputeServiceOptions {
   /** Directory for per-host image caches; null keeps no image data. */
   readonly stateDir: string | null;
   readonly tokenCacheTtlMs?: number;
+  /** Timeout of a token validation call to keystone (`[keystone_authtoken] timeout`). */
+  readonly tokenTimeoutMs?: number;
   /** Pin catalog lookups (tests): service type → URL, or null for "not in the catalog". */
   readonly catalogOverrides?: Record<string, string | null>;
   /** Test builds: fail requests whose handler ran no policy check. */
@@ -157,7 +159,7 @@ export class ComputeService {
 
     const api = new ComputeApi({ db, scheduler, compute, images, networks, volumes, tracer, logger: log, quotaDefaults: s.quotas, defaultAvailabilityZone: s.defaultAvailabilityZone, serviceDownTimeMs: s.serviceDownTimeMs });
     const app = createApp({ service: 'compute', dialect: 'compute', logger: o.logger, requestIdHeader: 'x-compute-request-id' });
-    const validator = new TokenValidator({ authUrl: o.authUrl, ...(o.tokenCacheTtlMs !== undefined ? { cacheTtlMs: o.tokenCacheTtlMs } : {}) });
+    const validator = new TokenValidator({ authUrl: o.authUrl, ...(o.tokenCacheTtlMs !== undefined ? { cacheTtlMs: o.tokenCacheTtlMs } : {}), ...(o.tokenTimeoutMs !== undefined ? { timeoutMs: o.tokenTimeoutMs } : {}) });
     registerKeystoneAuth(app, {
       validator,
       policy: computePolicy,

@@ -88,6 +88,7 @@ export const computeService: CloudService = {
       controllerHost: host,
       stateDir: join(ctx.dataDir, 'compute'),
       tokenCacheTtlMs: ctx.config.keystone_authtoken.cache_ttl,
+      tokenTimeoutMs: ctx.config.keystone_authtoken.timeout,
     });
     let listen: string;
     try {
