@@ -12,12 +12,21 @@ export interface TestDatabase {
   readonly name: 'sqlite' | 'postgres' | 'mysql';
   /** Set when the engine is unavailable (and not required). */
   readonly skip: string | undefined;
-  /** Creates a fresh, empty database and returns its URL and a drop function. */
-  create(): Promise<{ url: string; drop: () => Promise<void> }>;
+  /**
+   * Creates a fresh, empty database and returns its URL and a drop function. `name` (letters,
+   * digits, `_`) picks the database name; by default it is unique per call. SQLite ignores it.
+   */
+  create(name?: string): Promise<{ url: string; drop: () => Promise<void> }>;
 }
 
 function uniqueName(): string {
   return `strata_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+function checkedName(name: string | undefined): string {
+  if (name === undefined) return uniqueName();
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new TypeError(`not a usable test database name: ${JSON.stringify(name)}`);
+  return name;
 }
 
 /** The engines to run a suite on; resolves the reachability once. */
@@ -36,8 +45,8 @@ export async function testDatabases(): Promise<TestDatabase[]> {
     {
       name: 'postgres',
       skip: pgSkip,
-      create: async () => {
-        const name = uniqueName();
+      create: async (wanted) => {
+        const name = checkedName(wanted);
         const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
         await admin.connect();
         await admin.query(`CREATE DATABASE ${name}`);
@@ -58,8 +67,8 @@ export async function testDatabases(): Promise<TestDatabase[]> {
     {
       name: 'mysql',
       skip: mySkip,
-      create: async () => {
-        const name = uniqueName();
+      create: async (wanted) => {
+        const name = checkedName(wanted);
         const admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
         await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
         await admin.end();

@@ -2,13 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { contextOf } from '@strata/auth';
 import { BadRequest, Forbidden, NotFound, NotImplemented } from '@strata/errors';
-import { queryString, type Query } from '@strata/http';
+import { queryInt, queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
 import type { Aggregate } from '../objects/aggregate.js';
 import type { Instance } from '../objects/instance.js';
 import { QUOTA_RESOURCES, type QuotaResource } from '../objects/quota.js';
 import type { ApiVersion } from './microversion.js';
-import { bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
+import { baseOf, bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 import { isoMicro } from './view-helpers.js';
 
 function aggregateView(a: Aggregate, v: ApiVersion): Record<string, unknown> {
@@ -311,6 +311,22 @@ export function registerOsMiscRoutes(app: FastifyInstance, api: ComputeApi): voi
     return { start, stop };
   };
   const inWindow = (i: Instance, start: Date, stop: Date): boolean => Date.parse(i.createdAt) <= stop.getTime() && (i.terminatedAt === null || Date.parse(i.terminatedAt) >= start.getTime());
+  /**
+   * 2.40+: one page of instances after `marker` (an instance id), at most `limit`. The CLI asks
+   * again after the last instance of each page until a page comes back empty.
+   */
+  const usagePage = (list: Instance[], q: Query, v: ApiVersion): { page: Instance[]; full: boolean } => {
+    if (!v.atLeast('2.40')) return { page: list, full: false };
+    const limit = queryInt(q, 'limit', 0);
+    const marker = queryString(q, 'marker');
+    let from = 0;
+    if (marker !== undefined) {
+      from = list.findIndex((i) => i.id === marker) + 1;
+      if (from === 0) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
+    }
+    const page = list.slice(from, limit === undefined ? undefined : from + limit);
+    return { page, full: limit !== undefined && limit > 0 && page.length === limit };
+  };
   app.get('/v2.1/os-simple-tenant-usage', async (request) => {
     const ctx = contextOf(request);
     if ((request.url.split('?')[0] ?? '').endsWith('/')) throw new NotFound('The resource could not be found.', {}, 'NotFound');
@@ -318,18 +334,23 @@ export function registerOsMiscRoutes(app: FastifyInstance, api: ComputeApi): voi
     const q = request.query as Query;
     const { start, stop } = usageWindow(q);
     const detailed = queryString(q, 'detailed') === '1';
-    const all = (await api.instances.list({ includeDeleted: true })).filter((i) => inWindow(i, start, stop));
+    const { page, full } = usagePage((await api.instances.list({ includeDeleted: true })).filter((i) => inWindow(i, start, stop)), q, versionOf(request));
     const byTenant = new Map<string, Instance[]>();
-    for (const i of all) byTenant.set(i.projectId, [...(byTenant.get(i.projectId) ?? []), i]);
-    return { tenant_usages: [...byTenant].map(([t, list]) => usageOf(list, t, start, stop, detailed)) };
+    for (const i of page) byTenant.set(i.projectId, [...(byTenant.get(i.projectId) ?? []), i]);
+    const next = new URLSearchParams();
+    for (const k of Object.keys(q)) if (k !== 'marker') next.set(k, queryString(q, k) ?? '');
+    next.set('marker', page[page.length - 1]?.id ?? '');
+    const links = full ? { tenant_usages_links: [{ rel: 'next', href: `${baseOf(request)}/v2.1/os-simple-tenant-usage?${next.toString()}` }] } : {};
+    return { tenant_usages: [...byTenant].map(([t, list]) => usageOf(list, t, start, stop, detailed)), ...links };
   });
   app.get('/v2.1/os-simple-tenant-usage/:tenant', async (request) => {
     const ctx = contextOf(request);
     const tenant = (request.params as { tenant: string }).tenant;
     ctx.authorize('os_compute_api:os-quota-sets:show', { projectId: tenant });
-    const { start, stop } = usageWindow(request.query as Query);
-    const list = (await api.instances.list({ projectId: tenant, includeDeleted: true })).filter((i) => inWindow(i, start, stop));
-    return { tenant_usage: list.length === 0 ? {} : usageOf(list, tenant, start, stop, true) };
+    const q = request.query as Query;
+    const { start, stop } = usageWindow(q);
+    const { page } = usagePage((await api.instances.list({ projectId: tenant, includeDeleted: true })).filter((i) => inWindow(i, start, stop)), q, versionOf(request));
+    return { tenant_usage: page.length === 0 ? {} : usageOf(page, tenant, start, stop, true) };
   });
 
   // os-instance_usage_audit_log (admin).
