@@ -88,6 +88,8 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
           const made = await engine.create(`${dbPrefix}_${service}`);
           drops.push(made.drop);
           connection = made.url.replace(`${dbPrefix}_${service}`, `${dbPrefix}_{service}`);
+          // strata up creates a service's database when it is missing (as a deployer's CREATE DATABASE).
+          await made.drop();
         }
         await start();
       });

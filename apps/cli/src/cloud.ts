@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceDatabaseUrl } from '@strata/config';
+import { ensureDatabase, maskUrl } from '@strata/db';
 import type { Logger } from '@strata/log';
 import { Tracer } from '@strata/trace';
 import { bootstrap, IdentityService, tokenKeyDir, type CatalogServiceSpec } from '@strata/identity';
@@ -10,6 +11,7 @@ import { readOpenrcPassword, writeCredentialFiles } from './credential-files.js'
 import { passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type TokenSource } from './service-users.js';
 import type { CloudContext, RunningService } from './services/cloud-service.js';
 import { CLOUD_SERVICES } from './services/index.js';
+import { MIGRATIONS } from './databases.js';
 
 /** A running all-in-one cloud. */
 export interface Cloud {
@@ -68,6 +70,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   const listenHost = config.DEFAULT.host;
   const publicHost = hostForUrl(config.DEFAULT.public_host === '' ? listenHost : config.DEFAULT.public_host);
   const tracer = new Tracer();
+  if (config.database.connection !== '') {
+    for (const service of Object.keys(MIGRATIONS)) {
+      const url = serviceDatabaseUrl(config.database.connection, service, dataDir);
+      if (await ensureDatabase(url)) logger.info({ service, database: maskUrl(url) }, 'created the database');
+    }
+  }
   const identity = await IdentityService.create({
     databaseUrl: serviceDatabaseUrl(config.database.connection, 'identity', dataDir),
     keyDir: tokenKeyDir(dataDir),

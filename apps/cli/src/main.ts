@@ -2,21 +2,16 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, serviceDatabaseUrl } from '@strata/config';
-import { createDatabase, maskUrl, migrateToLatest } from '@strata/db';
+import { createDatabase, ensureDatabase, maskUrl, migrateToLatest } from '@strata/db';
 import { createLogger } from '@strata/log';
-import { identityMigrations, KeyRepository, tokenKeyDir } from '@strata/identity';
-import { imageMigrations } from '@strata/image';
-import { networkMigrations } from '@strata/network';
-import { blockStorageMigrations } from '@strata/block-storage';
-import { computeMigrations } from '@strata/compute';
+import { KeyRepository, tokenKeyDir } from '@strata/identity';
 import { locate, loadStrataConfig } from './strata-config.js';
 import { startCloud } from './cloud.js';
+import { MIGRATIONS } from './databases.js';
 import { checkHostName, HostError, maskTransportUrl, startHost } from './host.js';
 import { CredentialsError, findCredentials, openSession } from './commands/os-session.js';
 import { runTrace, TraceError } from './commands/trace.js';
 import { runServerCreate } from './commands/server-create.js';
-
-const MIGRATIONS = { identity: identityMigrations, image: imageMigrations, network: networkMigrations, block_storage: blockStorageMigrations, compute: computeMigrations } as const;
 
 function print(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -133,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const set = MIGRATIONS[name as keyof typeof MIGRATIONS];
         if (set === undefined) throw new Error(`unknown service ${name}; known: ${Object.keys(MIGRATIONS).join(', ')}`);
         const url = serviceDatabaseUrl(flags.connection ?? config.database.connection, name, loc.dataDir);
+        if (await ensureDatabase(url)) print(`${name}: created the database (${maskUrl(url)})`);
         const database = createDatabase(url);
         try {
           const applied = await migrateToLatest(database.db, set);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sql, type Generated, type Kysely, type Migration } from 'kysely';
 import { testDatabases } from '@strata/testing';
 import { createDatabase, isUniqueViolation, type Database } from './create-database.js';
+import { ensureDatabase } from './ensure-database.js';
 import { migrateToLatest } from './migrate.js';
 import { nowIso, toBool, parseJsonColumn, jsonColumn } from './columns.js';
 import { parseDatabaseUrl, maskUrl } from './database-url.js';
@@ -130,3 +131,23 @@ test('SQLite reuses prepared statements: the same query answers with current dat
     await database.close();
   }
 });
+
+for (const engine of (await testDatabases()).filter((e) => e.name !== 'sqlite')) {
+  test(`${engine.name}: ensureDatabase creates a missing database once, and it opens`, { skip: engine.skip }, async () => {
+    const made = await engine.create();
+    try {
+      await made.drop();
+      assert.equal(await ensureDatabase(made.url), true, 'created');
+      assert.equal(await ensureDatabase(made.url), false, 'already there');
+      const database = createDatabase<any>(made.url);
+      try {
+        assert.deepEqual((await sql<{ n: number }>`select 1 as n`.execute(database.db)).rows.map((r) => Number(r.n)), [1]);
+      } finally {
+        await database.close();
+      }
+      await assert.rejects(ensureDatabase(made.url.replace(/\/[^/]+$/, '/bad;name')), /must be letters, digits/);
+    } finally {
+      await made.drop();
+    }
+  });
+}

@@ -4,5 +4,6 @@ export type { Database, CreateDatabaseOptions } from './create-database.js';
 export { parseDatabaseUrl, maskUrl } from './database-url.js';
 export type { DialectName, ParsedDatabaseUrl } from './database-url.js';
 export { migrateToLatest } from './migrate.js';
+export { ensureDatabase } from './ensure-database.js';
 export type { MigrationSet } from './migrate.js';
 export { nowIso, toBool, jsonColumn, parseJsonColumn } from './columns.js';
