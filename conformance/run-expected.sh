@@ -85,9 +85,10 @@ trap cleanup EXIT
 trap 'echo "interrupted"; stop_tempest; stop_strata; finish 0 "$EXPECTED"; exit 130' INT
 trap 'echo "interrupted"; stop_tempest; stop_strata; finish 0 "$EXPECTED"; exit 143' TERM
 
-# A free TCP port on the loopback, chosen by the kernel.
+# A free TCP port on the loopback below the kernel's ephemeral range (32768-60999), where no
+# outgoing connection can take it between this check and Strata's bind.
 free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close();});"
+  node -e "const n=require('net');(function t(){const p=20000+Math.floor(Math.random()*12000);const s=n.createServer();s.once('error',t);s.listen(p,'127.0.0.1',()=>{s.close(()=>process.stdout.write(String(p)));});})();"
 }
 
 # Every listening port of the all-in-one gets a free one, so runs never clash with another

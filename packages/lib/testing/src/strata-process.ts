@@ -11,17 +11,21 @@ const REPO = resolve(new URL('../../../../', import.meta.url).pathname);
 /** The port option of every service that `strata up` may start; unknown ones are ignored by the config loader. */
 const PORT_KEYS = ['OS_IDENTITY__PORT', 'OS_IMAGE__PORT', 'OS_COMPUTE__PORT', 'OS_COMPUTE__METADATA_PORT', 'OS_COMPUTE__NOVNCPROXY_PORT', 'OS_NETWORK__PORT', 'OS_BLOCK_STORAGE__PORT', 'OS_DASHBOARD__PORT'] as const;
 
-/** A free TCP port on loopback. */
+/**
+ * A free TCP port on loopback, below the kernel's ephemeral range (32768–60999): a port picked there
+ * and released can be taken by any outgoing connection before the server binds it (busy under
+ * Tempest); one below it only by another test that happens to pick the same one.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolvePort(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((done) => {
+      const srv = createServer();
+      srv.once('error', () => done(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** A running `strata up`. */
@@ -49,23 +53,26 @@ export function parseOpenrc(text: string): Record<string, string> {
 /** Start `node apps/cli/bin/strata.js up` on a fresh (or given) data dir with free ports; resolves once it says it is up. */
 export async function startStrataProcess(opts: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {}): Promise<StrataProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-up-'));
-  const ports: Record<string, string> = {};
-  for (const k of PORT_KEYS) ports[k] = String(await freePort());
-  const child = spawn(process.execPath, [join(REPO, 'apps/cli/bin/strata.js'), 'up', '--data-dir', dataDir], {
-    cwd: REPO,
-    env: { ...process.env, OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4', ...ports, ...(opts.env ?? {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  let child: ChildProcess;
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  while (!out.includes('Strata is up.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`strata up did not start (exit ${child.exitCode}):\n${out}`);
-    }
-    await sleep(100);
+  // A port another test took between freePort() and the bind: start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    const ports: Record<string, string> = {};
+    for (const k of PORT_KEYS) ports[k] = String(await freePort());
+    child = spawn(process.execPath, [join(REPO, 'apps/cli/bin/strata.js'), 'up', '--data-dir', dataDir], {
+      cwd: REPO,
+      env: { ...process.env, OS_IDENTITY__PASSWORD_HASH_ROUNDS: '4', ...ports, ...(opts.env ?? {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (!out.includes('Strata is up.') && child.exitCode === null && Date.now() <= deadline) await sleep(100);
+    if (out.includes('Strata is up.')) break;
+    if (child.exitCode === null) child.kill('SIGKILL');
+    else if (/EADDRINUSE/.test(out) && attempt < 3) continue;
+    throw new Error(`strata up did not start (exit ${child.exitCode}):\n${out}`);
   }
   const rc = parseOpenrc(readFileSync(join(dataDir, 'openrc'), 'utf8'));
   const adminEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...rc };
