@@ -5,42 +5,15 @@
  *
  *   node --import tsx bench/compute-boot.ts [--sequential 50] [--concurrent 200] [--servers 1000] [--network]
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { endpointFor, requestJson } from '@strata/clients';
+import { requestJson } from '@strata/clients';
 import { startTestCloud } from '@strata/testing';
 import { arg, median, pct } from './lib/stats.js';
+import { computeSession, ROOMY_FAKE_HOST } from './lib/compute-session.js';
 
 
-const tc = await startTestCloud({ env: { OS_COMPUTE__FAKE_MEMORY_MB: '100000000', OS_COMPUTE__FAKE_VCPUS: '1000000', OS_COMPUTE__FAKE_LOCAL_GB: '100000000' } });
+const tc = await startTestCloud({ env: ROOMY_FAKE_HOST });
 try {
-  const token = await tc.adminToken();
-  const issued = await tc.identity.authenticate(tc.admin);
-  const base = `${tc.cloud.urls.compute}/v2.1`;
-  const h = { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' };
-  const projectId = issued.body.project?.id ?? '';
-  await requestJson(`${base}/os-quota-sets/${projectId}`, { method: 'PUT', headers: h, body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
-  let imageRef = '00000000-0000-4000-8000-000000000000';
-  const imageUrl = endpointFor(issued.body, 'image');
-  if (imageUrl !== undefined) {
-    const img = await requestJson<{ id: string }>(`${imageUrl}/v2/images`, { method: 'POST', headers: h, body: { name: 'bench', disk_format: 'raw', container_format: 'bare' } });
-    await fetch(`${imageUrl}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { ...h, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4096) });
-    imageRef = img.body.id;
-  }
-  let networks: unknown = 'none';
-  if (process.argv.includes('--network')) {
-    const netUrl = endpointFor(issued.body, 'network');
-    const nets = await requestJson<{ networks: Array<{ id: string; name: string }> }>(`${netUrl}/v2.0/networks?name=private`, { headers: h });
-    networks = [{ uuid: nets.body.networks[0]?.id }];
-  }
-  const create = async (name: string): Promise<string> => (await requestJson<{ server: { id: string } }>(`${base}/servers`, { method: 'POST', headers: h, body: { server: { name, imageRef, flavorRef: '1', networks } } })).body.server.id;
-  const untilActive = async (id: string): Promise<void> => {
-    for (;;) {
-      const s = await requestJson<{ server: { status: string } }>(`${base}/servers/${id}`, { headers: h });
-      if (s.body.server.status === 'ACTIVE') return;
-      if (s.body.server.status === 'ERROR') throw new Error(`server ${id} went to ERROR`);
-      await sleep(2);
-    }
-  };
+  const { base, headers: h, create, untilActive } = await computeSession(tc, process.argv.includes('--network') ? 'private' : 'none');
 
   const nSeq = arg('sequential', 50);
   const seq: number[] = [];

@@ -6,39 +6,21 @@
  *
  *   node --import tsx bench/compute-detail-list.ts [--servers 1000] [--rounds 20]
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { endpointFor, requestJson } from '@strata/clients';
+import { requestJson } from '@strata/clients';
 import { startTestCloud } from '@strata/testing';
 import { arg, median, pct } from './lib/stats.js';
+import { computeSession, ROOMY_FAKE_HOST } from './lib/compute-session.js';
 import { createDatabase } from '@strata/db';
 import { join } from 'node:path';
 import type { ComputeDatabase } from '../services/compute/src/db/schema.js';
 import { VolumeAttachmentStore } from '../services/compute/src/objects/volume-attachment.js';
 
 
-const tc = await startTestCloud({ env: { OS_COMPUTE__FAKE_MEMORY_MB: '100000000', OS_COMPUTE__FAKE_VCPUS: '1000000', OS_COMPUTE__FAKE_LOCAL_GB: '100000000' } });
+const tc = await startTestCloud({ env: ROOMY_FAKE_HOST });
 try {
-  const token = await tc.adminToken();
-  const issued = await tc.identity.authenticate(tc.admin);
-  const base = `${tc.cloud.urls.compute}/v2.1`;
-  const h = { 'x-auth-token': token, 'openstack-api-version': 'compute 2.37' };
-  await requestJson(`${base}/os-quota-sets/${issued.body.project?.id ?? ''}`, { method: 'PUT', headers: h, body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
-  let imageRef = '00000000-0000-4000-8000-000000000000';
-  const imageUrl = endpointFor(issued.body, 'image');
-  if (imageUrl !== undefined) {
-    const img = await requestJson<{ id: string }>(`${imageUrl}/v2/images`, { method: 'POST', headers: h, body: { name: 'bench', disk_format: 'raw', container_format: 'bare' } });
-    await fetch(`${imageUrl}/v2/images/${img.body.id}/file`, { method: 'PUT', headers: { ...h, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4096) });
-    imageRef = img.body.id;
-  }
-  const create = async (name: string): Promise<string> => (await requestJson<{ server: { id: string } }>(`${base}/servers`, { method: 'POST', headers: h, body: { server: { name, imageRef, flavorRef: '1', networks: 'none' } } })).body.server.id;
-  const untilActive = async (id: string): Promise<void> => {
-    for (;;) {
-      const s = await requestJson<{ server: { status: string } }>(`${base}/servers/${id}`, { headers: h });
-      if (s.body.server.status === 'ACTIVE') return;
-      if (s.body.server.status === 'ERROR') throw new Error(`server ${id} went to ERROR`);
-      await sleep(5);
-    }
-  };
+  const { base, headers, create, untilActive: poll } = await computeSession(tc);
+  const untilActive = (id: string): Promise<void> => poll(id, 5);
+  const token = headers['x-auth-token'] ?? '';
   const total = arg('servers', 1000);
   const t0 = performance.now();
   for (let start = 0; start < total; start += 100) {
