@@ -68,7 +68,11 @@ export class ConductorManager implements ConductorRpc {
   async recordActionEvents(ctx: RpcContext, args: { instanceId: string; requestId: string; events: Array<{ event: string; startTime: string; finishTime: string | null; result: string | null; traceback: string | null; host: string | null; details: string | null }>; finish: boolean }): Promise<void> {
     // NOTE: a compute host publishing flow steps has only its own; the steps of this process (nova-api, the
     // scheduler, the conductor, and the services sharing the process) join them, so a separate host's trace is whole.
-    const ours = args.events.some(isFlowStepEvent) ? this.#o.tracer.takeUnpublished(traceIdOf(ctx)).map((e) => actionEventOf(e, args.events.find((x) => x.host !== null)?.host ?? null)) : [];
+    let ours: typeof args.events = [];
+    if (args.events.some(isFlowStepEvent)) {
+      const host = args.events.find((x) => x.host !== null)?.host ?? null;
+      ours = this.#o.tracer.takeUnpublished(traceIdOf(ctx)).map((e) => actionEventOf(e, host));
+    }
     await this.#o.actions.addEvents(args.instanceId, args.requestId, [...ours, ...args.events]);
     if (args.finish) await this.#o.actions.finish(args.instanceId, args.requestId, args.events.some((e) => e.result === 'Error') ? 'Error' : null);
   }
