@@ -5,6 +5,7 @@ import { testDatabases } from '@strata/testing';
 import { createDatabase, isUniqueViolation, type Database } from './create-database.js';
 import { ensureDatabase } from './ensure-database.js';
 import { migrateToLatest } from './migrate.js';
+import { idCountersMigration, nextId } from './id-counters.js';
 import { nowIso, toBool, parseJsonColumn, jsonColumn } from './columns.js';
 import { parseDatabaseUrl, maskUrl } from './database-url.js';
 
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createTable('counters').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'varchar(64)', (c) => c.notNull()).addColumn('value', 'integer', (c) => c.notNull()).execute();
     },
   },
+  '0003-id-counters': idCountersMigration,
 };
 
 test('database URLs parse per dialect and mask passwords', () => {
@@ -60,7 +62,7 @@ for (const engine of await testDatabases()) {
     });
 
     test('migrations apply once, in order, and are recorded', async () => {
-      assert.deepEqual(await migrateToLatest(database.db, { service: 'widget', migrations }), ['0001-initial', '0002-counters']);
+      assert.deepEqual(await migrateToLatest(database.db, { service: 'widget', migrations }), ['0001-initial', '0002-counters', '0003-id-counters']);
       assert.deepEqual(await migrateToLatest(database.db, { service: 'widget', migrations }), []);
     });
 
@@ -108,6 +110,21 @@ for (const engine of await testDatabases()) {
       const row = await database.db.selectFrom('counters').select('value').where('id', '=', 1).executeTakeFirstOrThrow();
       assert.equal(granted, limit);
       assert.equal(Number(row.value), limit);
+    });
+
+    test('nextId: starts above the largest id, never repeats one, even when deleted or called concurrently', async () => {
+      // 'counters' holds id 1 from the test above: the counter starts after it.
+      const first = await nextId(database.db, 'counters');
+      assert.equal(first, 2);
+      await database.db.insertInto('counters').values({ id: first, name: 'x', value: 0 }).execute();
+      await database.db.deleteFrom('counters').where('id', '=', first).execute();
+      assert.equal(await nextId(database.db, 'counters'), 3, 'the deleted last id is not handed out again');
+      const many = await Promise.all(Array.from({ length: 20 }, () => nextId(database.db, 'counters')));
+      assert.deepEqual([...many].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 4 + i));
+      // Another table's counter starts on its own, created by concurrent first calls.
+      await database.db.insertInto('widgets').values({ id: 'w100', name: 'hundred', enabled: true, count: 100, extra: null, created_at: nowIso() }).execute();
+      const other = await Promise.all(Array.from({ length: 5 }, () => nextId(database.db, 'widgets', 'count')));
+      assert.deepEqual([...other].sort((a, b) => a - b), [101, 102, 103, 104, 105]);
     });
   });
 }

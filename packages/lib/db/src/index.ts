@@ -7,3 +7,5 @@ export { migrateToLatest } from './migrate.js';
 export { ensureDatabase } from './ensure-database.js';
 export type { MigrationSet } from './migrate.js';
 export { nowIso, toBool, jsonColumn, parseJsonColumn } from './columns.js';
+export { nextId, idCountersMigration } from './id-counters.js';
+export type { IdCounterTable } from './id-counters.js';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { NotFound } from '@strata/errors';
-import { isUniqueViolation, jsonColumn, nowIso, parseJsonColumn, toBool } from '@strata/db';
+import { isUniqueViolation, jsonColumn, nextId, nowIso, parseJsonColumn, toBool } from '@strata/db';
 import type { PoolTable, ServiceTable } from '../db/schema.js';
 import type { BlockStorageDb } from './common.js';
 
@@ -113,15 +113,15 @@ export class ServiceStore {
         await this.#db.updateTable('services').set({ availability_zone: availabilityZone, topic, updated_at: nowIso() }).where('id', '=', existing.id).execute();
         return (await this.find(host, binary)) as ServiceRecord;
       }
-      const max = await this.#db.selectFrom('services').select((eb) => eb.fn.max<number>('id').as('m')).executeTakeFirst();
+      const id = await nextId(this.#db, 'services');
       const now = nowIso();
       try {
         await this.#db
           .insertInto('services')
-          .values({ id: Number(max?.m ?? 0) + 1, uuid: randomUUID(), host, binary, topic, availability_zone: availabilityZone, disabled: false, disabled_reason: null, report_count: 0, frozen: false, capabilities: null, created_at: now, updated_at: now })
+          .values({ id, uuid: randomUUID(), host, binary, topic, availability_zone: availabilityZone, disabled: false, disabled_reason: null, report_count: 0, frozen: false, capabilities: null, created_at: now, updated_at: now })
           .execute();
       } catch (err) {
-        // NOTE: another process registered at the same time and took the id (or the host); look again.
+        // NOTE: another process registered the same host and binary at the same time; look again.
         if (!isUniqueViolation(err)) throw err;
       }
     }

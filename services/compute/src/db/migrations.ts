@@ -1,5 +1,5 @@
 /** The compute service's migration set, in apply order. */
-import type { MigrationSet } from '@strata/db';
+import { idCountersMigration, type MigrationSet } from '@strata/db';
 import { initial } from './migrations/0001-initial.js';
 import { aggregates } from './migrations/0002-aggregates.js';
 import { diskConfigSystemMetadata } from './migrations/0003-disk-config-system-metadata.js';
@@ -7,5 +7,5 @@ import { diskConfigSystemMetadata } from './migrations/0003-disk-config-system-m
 /** Every compute migration by name; names sort in apply order. */
 export const computeMigrations: MigrationSet = {
   service: 'compute',
-  migrations: { '0001-initial': initial, '0002-aggregates': aggregates, '0003-disk-config-system-metadata': diskConfigSystemMetadata },
+  migrations: { '0001-initial': initial, '0002-aggregates': aggregates, '0003-disk-config-system-metadata': diskConfigSystemMetadata, '0004-id-counters': idCountersMigration },
 };

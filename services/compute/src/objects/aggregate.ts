@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '@strata/errors';
-import { isUniqueViolation, nowIso } from '@strata/db';
+import { isUniqueViolation, nextId, nowIso } from '@strata/db';
 import type { AggregateTable, ComputeDatabase } from '../db/schema.js';
 
 /** An aggregate. */
@@ -44,21 +44,18 @@ export class AggregateStore {
     return this.#full(r);
   }
 
-  /** 409 AggregateNameExists on a duplicate name. */
+  /** 409 AggregateNameExists on a duplicate name. The id is new: a deleted aggregate's id is not reused. */
   async create(name: string, availabilityZone: string | null): Promise<Aggregate> {
-    for (let attempt = 0; ; attempt++) {
-      const max = await this.#db.selectFrom('aggregates').select((eb) => eb.fn.max<number>('id').as('m')).executeTakeFirst();
-      const row: AggregateTable = { id: Number(max?.m ?? 0) + 1 + attempt, uuid: randomUUID(), name, created_at: nowIso(), updated_at: null };
-      try {
-        await this.#db.insertInto('aggregates').values(row).execute();
-      } catch (err) {
-        if (!isUniqueViolation(err) || attempt > 20) throw err;
-        if ((await this.#db.selectFrom('aggregates').select('id').where('name', '=', name).executeTakeFirst()) !== undefined) throw new Conflict(`Aggregate ${name} already exists.`, { name }, 'AggregateNameExists');
-        continue;
-      }
-      if (availabilityZone !== null) await this.setMetadata(row.id, { availability_zone: availabilityZone });
-      return this.#full(row);
+    const id = await nextId(this.#db, 'aggregates');
+    const row: AggregateTable = { id, uuid: randomUUID(), name, created_at: nowIso(), updated_at: null };
+    try {
+      await this.#db.insertInto('aggregates').values(row).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict(`Aggregate ${name} already exists.`, { name }, 'AggregateNameExists');
+      throw err;
     }
+    if (availabilityZone !== null) await this.setMetadata(row.id, { availability_zone: availabilityZone });
+    return this.#full(row);
   }
 
   async update(id: number, changes: { name?: string; availabilityZone?: string | null }): Promise<Aggregate> {

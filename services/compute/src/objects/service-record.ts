@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { NotFound } from '@strata/errors';
-import { isUniqueViolation, nowIso, toBool } from '@strata/db';
+import { isUniqueViolation, nextId, nowIso, toBool } from '@strata/db';
 import type { ComputeDatabase, ComputeNodeTable, ServiceTable } from '../db/schema.js';
 
 /** A service record (`os-services`). */
@@ -113,17 +113,12 @@ export function serviceIsUp(s: ServiceRecord, downTimeMs: number, now = Date.now
 
 type Db = Kysely<ComputeDatabase>;
 
+/** Insert a row with a new num_id (never one a deleted service or node had). */
 async function insertWithNumId<T>(db: Db, table: 'services' | 'compute_nodes', build: (numId: number) => T): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const r = await db.selectFrom(table).select((eb) => eb.fn.max<number>('num_id').as('m')).executeTakeFirst();
-    const row = build(Number(r?.m ?? 0) + 1 + attempt);
-    try {
-      await db.insertInto(table).values(row as never).execute();
-      return row;
-    } catch (err) {
-      if (!isUniqueViolation(err) || attempt > 20) throw err;
-    }
-  }
+  const numId = await nextId(db, table, 'num_id');
+  const row = build(numId);
+  await db.insertInto(table).values(row as never).execute();
+  return row;
 }
 
 /** Services, compute nodes and host claims. */
