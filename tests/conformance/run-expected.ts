@@ -1,7 +1,7 @@
 /** Shared by the Tempest test files: run conformance/run-expected.sh on some lists and check its outcome. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servicesRequired } from '@strata/testing';
@@ -44,5 +44,19 @@ export async function assertListsPass(lists: readonly string[], opts: { workers:
   const lines = result.output.trimEnd().split('\n');
   const last = lines[lines.length - 1] ?? '';
   assert.match(last, /^\d+ passed, \d+ failed$/, `unexpected last line: ${last}`);
-  assert.equal(result.code, 0, `run-expected.sh failed (${last}${result.signal !== null ? `, killed by ${result.signal}` : ''}):\n${lines.filter((l) => /NOT PASSED|ERROR|kept:|details:|tempest finished/.test(l)).join('\n')}`);
+  if (result.code !== 0) {
+    const summary = lines.filter((l) => /NOT PASSED|ERROR|kept:|details:|tempest finished/.test(l)).join('\n');
+    assert.fail(`run-expected.sh failed (${last}${result.signal !== null ? `, killed by ${result.signal}` : ''}):\n${summary}\n${failureDetails(lines)}`);
+  }
+}
+
+/** The head of Tempest's failures.txt named on the script's `details:` line: why each test failed, for CI logs. */
+function failureDetails(lines: readonly string[]): string {
+  const path = lines.find((l) => l.startsWith('details: '))?.slice('details: '.length).trim();
+  if (path === undefined) return '';
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(0, 300).join('\n');
+  } catch {
+    return '';
+  }
 }
