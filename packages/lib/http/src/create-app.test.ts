@@ -88,3 +88,16 @@ test('unknown routes are 404s in dialect; 500s hide their details; empty JSON bo
   assert.equal(slash.statusCode, 404);
   assert.ok(slash.json().itemNotFound);
 });
+
+test('a known path with another method is 405 with Allow, in dialect; an unknown path stays 404', async () => {
+  const app = build('compute');
+  const put = await app.inject({ method: 'PUT', url: '/things/7?x=1' });
+  assert.equal(put.statusCode, 405);
+  assert.equal(put.headers.allow, 'GET, HEAD, DELETE');
+  assert.equal(put.json().badMethod.code, 405);
+  const collection = await build('network').inject({ method: 'DELETE', url: '/things/' });
+  assert.equal(collection.statusCode, 405);
+  assert.equal(collection.headers.allow, 'POST');
+  assert.equal(collection.json().NeutronError.type, 'MethodNotAllowed');
+  assert.equal((await app.inject({ method: 'PUT', url: '/elsewhere/7' })).statusCode, 404);
+});

@@ -1,5 +1,6 @@
 /** The Fastify app factory every Strata API uses: request ids, OpenStack error bodies, body limits, one log line a request. */
 import { randomUUID } from 'node:crypto';
+import FindMyWay from 'find-my-way';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { BadRequest, InternalError, isOpenStackError, NotFound, OpenStackError, OverLimit, UnsupportedMediaType, MethodNotAllowed } from '@strata/errors';
 import type { Logger } from '@strata/log';
@@ -24,6 +25,10 @@ export interface CreateAppOptions {
   /** Extra response header carrying the request id (nova: x-compute-request-id). */
   readonly requestIdHeader?: string;
 }
+
+/** The methods an Allow header may list, in the order it lists them. */
+const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const isAllowMethod = (m: string): m is (typeof ALLOW_ORDER)[number] => (ALLOW_ORDER as readonly string[]).includes(m);
 
 const REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -102,7 +107,21 @@ export function createApp(options: CreateAppOptions): FastifyInstance {
     void reply.code(osErr.status).type('application/json').send(renderError(options.dialect, osErr));
   });
 
+  // NOTE: a path that exists under other methods is 405 with Allow, as OpenStack's routers answer; Fastify
+  // only knows 404. A second router holds every route's path to ask, on the (rare) unmatched request.
+  const paths = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 1024 });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (isAllowMethod(method) && !paths.hasRoute(method, route.url)) paths.on(method, route.url, () => undefined);
+    }
+  });
   app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = ALLOW_ORDER.filter((m) => m !== request.method && paths.find(m, path) !== null);
+    if (allowed.length > 0) {
+      void reply.code(405).header('allow', allowed.join(', ')).type('application/json').send(renderError(options.dialect, new MethodNotAllowed()));
+      return;
+    }
     const osErr = new NotFound(`The resource could not be found.`, {}, 'NotFound');
     void reply.code(404).type('application/json').send(renderError(options.dialect, osErr));
   });
