@@ -4,7 +4,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { access, constants, copyFile, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,10 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerState, type ComputeDriver, type LifecycleEvent, type SpawnRequest } from '@strata/virt';
 import { runComputeDriverConformance } from '@strata/virt/conformance';
 import { servicesRequired } from '@strata/testing';
-import { BANNER_END, QemuDriver, buildTestImage } from './index.js';
+import { BANNER_END, QemuDriver } from './index.js';
+import { cachedTestImage } from './testing/test-image-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, '../../../..');
 
 async function onPath(names: readonly string[]): Promise<string[]> {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin'];
@@ -49,21 +49,6 @@ async function skipReason(): Promise<string | false> {
 }
 
 const SKIP = await skipReason();
-
-/** The test image, built once per source version into the repo's ignored .tmp/ (reproducible from the builder). */
-async function testImage(): Promise<string> {
-  const hash = createHash('sha256');
-  for (const f of (await readdir(join(here, 'image'))).sort()) {
-    if (f.endsWith('.ts') && !f.endsWith('.test.ts')) hash.update(await readFile(join(here, 'image', f)));
-  }
-  const cache = join(repoRoot, '.tmp', 'virt-qemu');
-  const name = `strata-test-${hash.digest('hex').slice(0, 12)}.qcow2`;
-  await mkdir(cache, { recursive: true });
-  for (const old of await readdir(cache)) if (old.startsWith('strata-test-') && old !== name) await rm(join(cache, old), { force: true });
-  const output = join(cache, name);
-  await buildTestImage({ output });
-  return output;
-}
 
 /** Pids of processes whose command line contains `text`. */
 async function processesWith(text: string): Promise<number[]> {
@@ -111,7 +96,7 @@ function driverConfig(instancesPath: string): Parameters<typeof QemuDriver.creat
 
 runComputeDriverConformance(
   async () => {
-    const image = await testImage();
+    const image = await cachedTestImage();
     const instancesPath = await mkdtemp(join(tmpdir(), 'strata-vq-'));
     const scratchDir = await mkdtemp(join(tmpdir(), 'strata-vq-scratch-'));
     const driver = await QemuDriver.create(driverConfig(instancesPath));
@@ -168,7 +153,7 @@ describe('QemuDriver on a real QEMU', { skip: SKIP }, () => {
   });
 
   before(async () => {
-    image = await testImage();
+    image = await cachedTestImage();
     instancesPath = await mkdtemp(join(tmpdir(), 'strata-vq-'));
     driver = await QemuDriver.create(driverConfig(instancesPath));
     drivers.push(driver);

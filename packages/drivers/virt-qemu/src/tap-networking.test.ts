@@ -8,10 +8,8 @@ import { access, constants, mkdtemp, readdir, readFile, rm } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { servicesRequired } from '@strata/testing';
-import { buildTestImage } from './index.js';
+import { cachedTestImage } from './testing/test-image-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -24,7 +22,7 @@ async function has(name: string): Promise<boolean> {
 
 async function skipReason(): Promise<string | false> {
   const missing: string[] = [];
-  for (const n of ['qemu-system-x86_64', 'qemu-img', 'unshare', 'busybox', 'ip', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio']) if (!(await has(n))) missing.push(n);
+  for (const n of ['qemu-system-x86_64', 'qemu-img', 'unshare', 'busybox', 'ip', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio', 'ssh', 'ssh-keygen']) if (!(await has(n))) missing.push(n);
   if (!(await has('xorriso')) && !(await has('genisoimage'))) missing.push('xorriso');
   const root = process.getuid?.() === 0;
   if (missing.length === 0 && root) return false;
@@ -36,12 +34,7 @@ async function skipReason(): Promise<string | false> {
 const SKIP = await skipReason();
 
 test('a guest on a tap in a bridge gets DHCP and answers; destroy removes the tap', { skip: SKIP, timeout: 180_000 }, async () => {
-  const hash = createHash('sha256');
-  for (const f of (await readdir(join(here, 'image'))).sort()) if (f.endsWith('.ts') && !f.endsWith('.test.ts')) hash.update(await readFile(join(here, 'image', f)));
-  const cache = join(here, '../../../..', '.tmp', 'virt-qemu');
-  await mkdir(cache, { recursive: true });
-  const image = join(cache, `strata-test-${hash.digest('hex').slice(0, 12)}.qcow2`);
-  await buildTestImage({ output: image });
+  const image = await cachedTestImage();
   const instancesPath = await mkdtemp(join(tmpdir(), 'strata-vqn-'));
   const scratch = await mkdtemp(join(tmpdir(), 'strata-vqn-scratch-'));
   try {
@@ -58,6 +51,8 @@ test('a guest on a tap in a bridge gets DHCP and answers; destroy removes the ta
     assert.equal(r.tapMaster, true, 'the driver enslaved the tap to the bridge');
     assert.match(String(r.address), /^10\.99\.0\.(1\d|20)$/, `the banner shows a DHCP address; console:\n${String(r.console)}`);
     assert.equal(r.body, 'hello from tapguest\n', 'the guest answered over the tap');
+    assert.match(String(r.console), /ssh: port 22/, 'the banner names the SSH server');
+    assert.equal(r.ssh, 'tapguest\n0\n', `root logged in over SSH with the metadata's key (${String(r.sshError)})`);
     assert.equal(r.tapAfter, false, 'destroy removed the tap it created');
   } finally {
     for (const p of await readdir('/proc')) {

@@ -101,7 +101,7 @@ poweroff -f
 const SHUTDOWN = `#!/bin/sh
 # Run by busybox init before an orderly power off or reboot, and by the power button handler.
 echo "strata-test-image: shutting down" > /dev/console
-killall udhcpc acpid 2>/dev/null
+killall udhcpc acpid dropbear 2>/dev/null
 umount /mnt/config 2>/dev/null
 sync
 `;
@@ -193,6 +193,14 @@ hostname "$host"
 trace "metadata read"
 echo "$host" > /etc/hostname
 
+# SSH: dropbear makes its host key on the first connection (-R); root logs in with the metadata's keys.
+ssh="none"
+if [ -x /usr/sbin/dropbear ]; then
+  mkdir -p /etc/dropbear
+  dropbear -R -s -p 22 -P /run/dropbear.pid 2>/dev/null && ssh="port 22 (dropbear, keys only)"
+fi
+trace "ssh started"
+
 addrs=$(ip -o addr show | awk '$2 != "lo" { printf "%s%s %s", sep, $2, $4; sep = ", " }')
 echo "${BANNER_START}"
 echo "hostname: $host"
@@ -201,6 +209,7 @@ echo "metadata: \${source:-none}"
 echo "addresses: \${addrs:-none}"
 echo "block devices: $(/etc/strata/list-block)"
 echo "public keys: \${keys:-none}"
+echo "ssh: $ssh"
 echo "kernel: $(uname -r), up $(cut -d' ' -f1 /proc/uptime) s"
 echo "${BANNER_END}"
 touch /run/strata-booted
@@ -234,6 +243,8 @@ export function guestFiles(options: GuestFilesOptions): GuestFile[] {
     { path: 'etc/hostname', content: 'strata-test\n', mode: 0o644 },
     { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n', mode: 0o644 },
     { path: 'etc/group', content: 'root:x:0:\n', mode: 0o644 },
+    { path: 'etc/shells', content: '/bin/sh\n', mode: 0o644 },
+    { path: 'etc/nsswitch.conf', content: 'passwd: files\ngroup: files\nshadow: files\n', mode: 0o644 },
     { path: 'etc/resolv.conf', content: '', mode: 0o644 },
   ];
 }

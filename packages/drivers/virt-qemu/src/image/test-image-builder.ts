@@ -1,7 +1,8 @@
 /**
- * Builds Strata's small bootable test image from Debian's packages only: a Debian kernel and
- * busybox-static in an initramfs, on an MBR disk with a FAT partition booted by syslinux, so
- * QEMU's firmware (SeaBIOS) boots it like any cloud image.
+ * Builds Strata's small bootable test image from Debian's packages only: a Debian kernel,
+ * busybox-static and dropbear (an SSH server, with the C library it links) in an initramfs, on an
+ * MBR disk with a FAT partition booted by syslinux, so QEMU's firmware (SeaBIOS) boots it like
+ * any cloud image.
  */
 import { access, chmod, copyFile, lutimes, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, utimes, writeFile, constants } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -18,7 +19,13 @@ import { writeMbrDisk } from './mbr-disk.js';
 export const TEST_IMAGE_BUILD_PACKAGES: readonly string[] = ['qemu-utils', 'syslinux', 'syslinux-common', 'mtools', 'dosfstools', 'cpio'];
 
 /** The Debian packages whose files go into the image (downloaded with `apt-get download`, not installed). */
-export const TEST_IMAGE_SOURCE_PACKAGES: readonly string[] = ['linux-image-cloud-amd64 (its current linux-image-*-cloud-amd64)', 'busybox-static'];
+export const TEST_IMAGE_SOURCE_PACKAGES: readonly string[] = ['linux-image-cloud-amd64 (its current linux-image-*-cloud-amd64)', 'busybox-static', 'dropbear-bin and its libraries'];
+
+/** dropbear's package and the packages of the shared libraries it loads. */
+const SSH_PACKAGES = ['dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
+/** The libraries dropbear loads (directly or through libtomcrypt), with the dynamic loader. */
+const SSH_LIBRARIES = ['ld-linux-x86-64.so.2', 'libc.so.6', 'libcrypt.so.1', 'libtomcrypt.so.1', 'libtommath.so.1', 'libgmp.so.10', 'libz.so.1'];
+const LIB_DIRS = ['lib/x86_64-linux-gnu', 'usr/lib/x86_64-linux-gnu'];
 
 /** Image properties to register the image with in glance, as a cloud image carries them. */
 export const TEST_IMAGE_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({
@@ -134,6 +141,25 @@ async function setEpoch(root: string): Promise<string[]> {
   return out.sort();
 }
 
+/** dropbear and the libraries it loads, from the extracted packages into the initramfs. */
+async function copySshServer(pkgRoot: string, root: string): Promise<void> {
+  await mkdir(join(root, 'usr/sbin'), { recursive: true });
+  await copyFile(join(pkgRoot, 'usr/sbin/dropbear'), join(root, 'usr/sbin/dropbear'));
+  await chmod(join(root, 'usr/sbin/dropbear'), 0o755);
+  const libDir = join(root, LIB_DIRS[0] as string);
+  await mkdir(libDir, { recursive: true });
+  for (const lib of SSH_LIBRARIES) {
+    const from = (await Promise.all(LIB_DIRS.map(async (d) => ((await exists(join(pkgRoot, d, lib))) ? join(pkgRoot, d, lib) : undefined)))).find((p) => p !== undefined);
+    if (from === undefined) throw new Error(`cannot build the test image: ${lib} is in none of ${SSH_PACKAGES.join(', ')}`);
+    // NOTE: copyFile follows the packages' soname symlinks, so the initramfs holds the files themselves.
+    await copyFile(from, join(libDir, lib));
+    await chmod(join(libDir, lib), 0o755);
+  }
+  // The program interpreter dropbear names.
+  await mkdir(join(root, 'lib64'), { recursive: true });
+  await symlink('/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', join(root, 'lib64/ld-linux-x86-64.so.2'));
+}
+
 /**
  * Build the test image at `options.output` unless it is there (or `force`). Downloads the
  * kernel and busybox-static packages from the configured Debian mirror with `apt-get download`
@@ -161,20 +187,21 @@ export async function buildTestImage(options: BuildTestImageOptions): Promise<Bu
       if (kernelPackage === undefined) throw new Error('apt-cache does not know linux-image-cloud-amd64; run apt-get update');
     }
     if (!/^linux-image-[0-9][A-Za-z0-9.+-]*$/.test(kernelPackage)) throw new Error(`not a kernel package name: ${kernelPackage}`);
-    progress(`downloading ${kernelPackage} and busybox-static`);
+    progress(`downloading ${kernelPackage}, busybox-static and dropbear`);
     const debs = join(work, 'debs');
     await mkdir(debs);
     const sandbox = process.getuid?.() === 0 ? ['-o', 'APT::Sandbox::User=root'] : [];
-    await runner.run(tool(tools, 'apt-get'), [...sandbox, '-q', 'download', kernelPackage, 'busybox-static'], { cwd: debs, signal, timeoutMs: 600_000 });
+    const packages = [kernelPackage, 'busybox-static', ...SSH_PACKAGES];
+    await runner.run(tool(tools, 'apt-get'), [...sandbox, '-q', 'download', ...packages], { cwd: debs, signal, timeoutMs: 600_000 });
     const files = await readdir(debs);
     const kernelDeb = files.find((f) => f.startsWith(`${kernelPackage}_`) && f.endsWith('.deb'));
-    const busyboxDeb = files.find((f) => f.startsWith('busybox-static_') && f.endsWith('.deb'));
-    if (kernelDeb === undefined || busyboxDeb === undefined) throw new Error(`apt-get download did not leave both packages in ${debs}`);
+    const packageDebs = packages.map((name) => files.find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb')));
+    const missingDebs = packages.filter((_, i) => packageDebs[i] === undefined);
+    if (kernelDeb === undefined || missingDebs.length > 0) throw new Error(`apt-get download did not leave ${missingDebs.join(', ')} in ${debs}`);
 
     progress('extracting');
     const pkgRoot = join(work, 'pkg');
-    await runner.run(tool(tools, 'dpkg-deb'), ['-x', join(debs, kernelDeb), pkgRoot], { signal });
-    await runner.run(tool(tools, 'dpkg-deb'), ['-x', join(debs, busyboxDeb), pkgRoot], { signal });
+    for (const deb of packageDebs) await runner.run(tool(tools, 'dpkg-deb'), ['-x', join(debs, deb as string), pkgRoot], { signal });
     await rm(debs, { recursive: true, force: true });
     const vmlinuzName = (await readdir(join(pkgRoot, 'boot'))).find((f) => f.startsWith('vmlinuz-'));
     if (vmlinuzName === undefined) throw new Error(`${kernelDeb} has no /boot/vmlinuz-*`);
@@ -197,6 +224,7 @@ export async function buildTestImage(options: BuildTestImageOptions): Promise<Bu
       await mkdir(join(root, dirname(applet)), { recursive: true });
       await symlink(relative(dirname(join(root, applet)), join(root, 'bin/busybox')), join(root, applet));
     }
+    await copySshServer(pkgRoot, root);
     for (const m of modules) {
       const to = join(root, 'lib/modules', m);
       await mkdir(dirname(to), { recursive: true });

@@ -1,7 +1,8 @@
 /**
  * Test helper, run by tap-networking.test.ts inside a network namespace of its own
  * (`unshare --net`): a bridge with a DHCP server (busybox udhcpd), a guest on a tap the driver
- * creates, an HTTP request to the guest, destroy. Prints one JSON line with what it saw.
+ * creates, an HTTP request to the guest, an SSH login with the key its metadata carries, destroy.
+ * Prints one JSON line with what it saw.
  * Usage: node --import tsx tap-guest-in-netns.ts <image> <instancesPath> <scratchDir>
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +26,9 @@ const conf = join(scratch, 'udhcpd.conf');
 await writeFile(conf, ['start 10.99.0.10', 'end 10.99.0.20', 'interface brstrata0', `lease_file ${join(scratch, 'leases')}`, `pidfile ${join(scratch, 'udhcpd.pid')}`, 'option subnet 255.255.255.0', 'option router 10.99.0.1', ''].join('\n'));
 await writeFile(join(scratch, 'leases'), '');
 const dhcpd = spawn('busybox', ['udhcpd', '-f', conf], { stdio: 'ignore' });
+const key = join(scratch, 'id_ed25519');
+await execFileRunner.run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'strata-test', '-f', key]);
+const publicKey = (await readFile(`${key}.pub`, 'utf8')).trim();
 
 const portId = randomUUID();
 const tapName = `tap${portId.slice(0, 11)}`;
@@ -39,7 +43,7 @@ try {
     networkInfo: [{ portId, mac: 'fa:16:3e:99:00:01', tapName, bridge: 'brstrata0', mtu: 1500, ips: [] }],
     blockDeviceInfo: [],
     configDrive: {
-      metaData: { uuid, hostname: 'tapguest' },
+      metaData: { uuid, hostname: 'tapguest', public_keys: { 'strata-test': publicKey } },
       userData: Buffer.from('#!/bin/sh\nmkdir -p /www\necho "hello from $(hostname)" > /www/index.html\nhttpd -p 8080 -h /www\n').toString('base64'),
     },
   });
@@ -57,6 +61,17 @@ try {
         result.body = await (await fetch(`http://${address}:8080/`, { signal: AbortSignal.timeout(2000) })).text();
       } catch {
         await sleep(200);
+      }
+    }
+  }
+  if (address !== undefined) {
+    const ssh = ['-i', key, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `root@${address}`, 'hostname; id -u'];
+    for (let i = 0; i < 20 && result.ssh === undefined; i++) {
+      try {
+        result.ssh = (await execFileRunner.run('ssh', ssh, { timeoutMs: 60_000 })).stdout;
+      } catch (err) {
+        result.sshError = String(err);
+        await sleep(500);
       }
     }
   }
