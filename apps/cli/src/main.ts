@@ -2,13 +2,8 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, serviceDatabaseUrl } from '@strata/config';
-import { createDatabase, ensureDatabase, maskUrl, migrateToLatest } from '@strata/db';
 import { createLogger } from '@strata/log';
-import { KeyRepository, tokenKeyDir } from '@strata/identity';
 import { locate, loadStrataConfig } from './strata-config.js';
-import { startCloud } from './cloud.js';
-import { MIGRATIONS } from './databases.js';
-import { checkHostName, HostError, maskTransportUrl, startHost } from './host.js';
 import { CredentialsError, findCredentials, openSession } from './commands/os-session.js';
 import { runTrace, TraceError } from './commands/trace.js';
 import { runServerCreate } from './commands/server-create.js';
@@ -32,6 +27,10 @@ function untilSignal(close: () => Promise<void>): Promise<void> {
   });
 }
 
+// NOTE: the services load in the commands that run them (up, host, bootstrap, db sync, keystone):
+// importing them all costs over a second, which trace, server create and --help need not pay.
+const serviceNames = ['identity', 'image', 'network', 'block_storage', 'compute'];
+
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('strata').description('Strata: an OpenStack-compatible cloud in one command.').exitOverride();
@@ -53,6 +52,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const logFile = join(loc.dataDir, 'strata.log');
       const logger = createLogger({ level: config.logging.level, file: logFile, bindings: { app: 'strata' } });
       print(`Starting Strata (data: ${loc.dataDir})...`);
+      const { startCloud } = await import('./cloud.js');
       const cloud = await startCloud({ dataDir: loc.dataDir, config, logger });
       print('');
       print('Strata is up.');
@@ -77,6 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (flags: { name: string; dataDir?: string; config?: string; authUrl?: string; driver?: string }) => {
       const loc = locate(flags, process.env);
       const config = loadStrataConfig(loc, { ...process.env, ...(flags.driver !== undefined ? { OS_COMPUTE__DRIVER: flags.driver } : {}) });
+      const { checkHostName, HostError, maskTransportUrl, startHost } = await import('./host.js');
       let host;
       let logFile = '';
       try {
@@ -107,6 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const loc = locate(flags, process.env);
       const config = loadStrataConfig(loc, process.env);
       const logger = createLogger({ level: 'warn', file: join(loc.dataDir, 'strata.log') });
+      const { startCloud } = await import('./cloud.js');
       // Start and stop on ephemeral ports would publish the wrong URLs: bootstrap with the configured ones.
       const cloud = await startCloud({ dataDir: loc.dataDir, config: { ...config, identity: { ...config.identity } }, logger });
       await cloud.close();
@@ -117,12 +119,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   db.command('sync')
     .description('Apply pending migrations of every service (or one) to a database.')
     .option('--connection <url>', 'database URL ({service} is replaced by the service name); default from the config')
-    .option('--service <name>', `only this service (${Object.keys(MIGRATIONS).join(', ')})`)
+    .option('--service <name>', `only this service (${serviceNames.join(', ')})`)
     .option('--data-dir <dir>', 'data directory')
     .option('--config <file>', 'config file')
     .action(async (flags: { connection?: string; service?: string; dataDir?: string; config?: string }) => {
       const loc = locate(flags, process.env);
       const config = loadStrataConfig(loc, process.env);
+      const [{ MIGRATIONS }, { createDatabase, ensureDatabase, maskUrl, migrateToLatest }] = await Promise.all([import('./databases.js'), import('@strata/db')]);
       const names = flags.service === undefined ? Object.keys(MIGRATIONS) : [flags.service];
       for (const name of names) {
         const set = MIGRATIONS[name as keyof typeof MIGRATIONS];
@@ -145,9 +148,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Rotate the token signing keys: the staged key becomes primary; the oldest beyond max_active_keys is removed.')
     .option('--data-dir <dir>', 'data directory')
     .option('--config <file>', 'config file')
-    .action((flags: { dataDir?: string; config?: string }) => {
+    .action(async (flags: { dataDir?: string; config?: string }) => {
       const loc = locate(flags, process.env);
       const config = loadStrataConfig(loc, process.env);
+      const { KeyRepository, tokenKeyDir } = await import('@strata/identity');
       const r = new KeyRepository(tokenKeyDir(loc.dataDir), config.identity.max_active_keys).rotate();
       print(`Rotated: key ${r.primary} is primary${r.removed.length > 0 ? `; removed ${r.removed.join(', ')}` : ''}. Restart keystone (or send SIGHUP) to use it.`);
     });

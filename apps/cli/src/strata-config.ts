@@ -2,12 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { commonSchema, loadConfig, type CompiledConfig } from '@strata/config';
-import { identitySchema } from '@strata/identity';
-import { imageSchema } from '@strata/image';
-import { computeSchema } from '@strata/compute';
-import { networkSchema } from '@strata/network';
-import { blockStorageSchema } from '@strata/block-storage';
-import { dashboardSchema } from '@strata/dashboard';
+// NOTE: each service's schema from its light `config` entry, so commands that only read the config (trace,
+// server create, --help) do not load the services themselves.
+import { identitySchema } from '@strata/identity/config';
+import { imageSchema } from '@strata/image/config';
+import { computeSchema } from '@strata/compute/config';
+import { networkSchema } from '@strata/network/config';
+import { blockStorageSchema } from '@strata/block-storage/config';
+import { dashboardSchema } from '@strata/dashboard/config';
 
 /** Every group a strata.toml may hold. */
 export const strataSchema = { ...commonSchema, ...identitySchema, ...imageSchema, ...computeSchema, ...networkSchema, ...blockStorageSchema, ...dashboardSchema } as const;
