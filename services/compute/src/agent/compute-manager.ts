@@ -87,7 +87,10 @@ export class ComputeManager implements ComputeRpc {
   /** Events that arrived, by instance, so a waiter registered late still sees them. */
   readonly #events = new Map<string, Set<string>>();
   readonly #waiters = new Map<string, () => void>();
-  /** How neutron bound each port this host plugged (vif type and details, network MTU). */
+  /**
+   * How neutron bound each port this host plugged (vif type and details, network MTU), until the
+   * port leaves the guest. Empty after a restart: `#guestPorts` reads missing ones back from neutron.
+   */
   readonly #bindings = new Map<string, PortBinding>();
   #powerSyncTimer: NodeJS.Timeout | undefined;
   #firstSync: NodeJS.Timeout | undefined;
@@ -260,9 +263,11 @@ export class ComputeManager implements ComputeRpc {
   }
 
   /**
-   * The guest's ports with their bindings for a respawn (rebuild). Bindings this process has not
-   * seen (it restarted since the build) are read back from neutron, so the guest gets its taps on
-   * the right bridges again instead of falling back to the driver's user-mode networking.
+   * The guest's ports with their bindings for a respawn of a guest built earlier (rebuild: the
+   * only action that hands the hypervisor ports again; the power actions, resize and rescue
+   * restart the guest from the definition the driver keeps). Bindings this process has not seen
+   * (it restarted since the build) are read back from neutron, so the guest gets its taps on the
+   * right bridges again instead of falling back to the driver's user-mode networking.
    */
   async #guestPorts(token: string, rid: string | undefined, ports: readonly NetworkInfo[]): Promise<GuestSpec['ports']> {
     for (const p of ports) {
@@ -438,7 +443,10 @@ export class ComputeManager implements ComputeRpc {
     await quiet(() => this.#o.hypervisor.destroy(instance.id));
     for (const a of made.attachments) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a, rid));
     for (const v of made.volumes) await quiet(() => this.#o.volumes.delete(token, instance.projectId, v, rid));
-    for (const p of made.ports) await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+    for (const p of made.ports) {
+      await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+      this.#bindings.delete(p.portId);
+    }
   }
 
   /** Store the steps not yet published and `extra` as events of the create action; `finish` ends the action. */
@@ -466,7 +474,10 @@ export class ComputeManager implements ComputeRpc {
         }
       };
       await quiet(() => this.#o.hypervisor.destroy(instance.id));
-      for (const p of instance.networkInfo) await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+      for (const p of instance.networkInfo) {
+        await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
+        this.#bindings.delete(p.portId);
+      }
       const attachments = await this.#o.conductor.attachmentList(ctx, { instanceId: instance.id }).catch(() => []);
       for (const a of attachments) {
         if (a.attachmentId !== null) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a.attachmentId as string, rid));
@@ -495,7 +506,10 @@ export class ComputeManager implements ComputeRpc {
             if (instance.powerState !== PowerState.SHUTDOWN) await hv.powerOff(instance.id);
             if (typeof args.extra?.imageId === 'string') await this.#uploadSnapshot(args.authToken, ctx.globalRequestId, instance, args.extra.imageId).catch((err: unknown) => this.#o.logger.warn({ err }, 'shelve snapshot upload failed'));
             await hv.destroy(instance.id);
-            for (const p of instance.networkInfo) await this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId).catch(() => undefined);
+            for (const p of instance.networkInfo) {
+              await this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId).catch(() => undefined);
+              this.#bindings.delete(p.portId);
+            }
             await this.#o.conductor.instanceOffload(ctx, { instanceId: instance.id });
             await this.#o.conductor.recordActionEvents(ctx, { instanceId: instance.id, requestId: ctx.requestId, events: [{ event: target.event, startTime: started, finishTime: new Date().toISOString(), result: 'Success', traceback: null, host: this.#o.host, details: null }], finish: true });
             return;
@@ -528,10 +542,12 @@ export class ComputeManager implements ComputeRpc {
             break;
           case 'rebuild': {
             if (instance.vmState === 'stopped') Object.assign(changes, { vmState: 'stopped', powerState: PowerState.SHUTDOWN });
-            await hv.destroy(instance.id);
+            // NOTE: the ports (with the bindings neutron gives back) and the image before the guest goes: if neutron or glance cannot answer, the guest stays.
+            const ports = await this.#guestPorts(args.authToken, ctx.globalRequestId, instance.networkInfo);
             const imageRef = typeof args.extra?.imageRef === 'string' ? args.extra.imageRef : instance.imageRef;
             const image = await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
-            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports: await this.#guestPorts(args.authToken, ctx.globalRequestId, instance.networkInfo), volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
+            await hv.destroy(instance.id);
+            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports, volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
             changes.launchedAt = new Date().toISOString();
             if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
             break;
@@ -674,6 +690,7 @@ export class ComputeManager implements ComputeRpc {
       const p = instance.networkInfo.find((x) => x.portId === args.portId);
       await this.#o.hypervisor.detachInterface(instance.id, args.portId).catch(() => undefined);
       if (p !== undefined) await (p.created ? this.#o.networks.deletePort(args.authToken, p.portId, ctx.globalRequestId) : this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId));
+      this.#bindings.delete(args.portId);
       await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { networkInfo: instance.networkInfo.filter((x) => x.portId !== args.portId) } });
     });
   }

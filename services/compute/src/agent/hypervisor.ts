@@ -66,7 +66,15 @@ export interface HypervisorCapabilities {
   readonly supportsAttachInterface: boolean;
 }
 
-/** A hypervisor on one host. Every method is idempotent for a guest that is already in the wanted state. */
+/**
+ * A hypervisor on one host. Every method is idempotent for a guest that is already in the wanted state.
+ *
+ * Only `spawn` and `attachInterface` are given ports (with their neutron bindings). Every other
+ * method that (re)starts a guest (powerOn, a hard reboot, resume, resize, revertResize) restarts
+ * it as spawn and the attach/detach calls left it, from the hypervisor's own record of the guest,
+ * which must outlive a restart of nova-compute (the QEMU driver keeps it in the guest's
+ * `instance.json`): nova-compute's memory of the bindings does not.
+ */
 export interface Hypervisor {
   readonly capabilities: HypervisorCapabilities;
   resources(): Promise<HostResources>;
