@@ -1,6 +1,6 @@
-// What the hypervisor is given of a guest's ports after nova-compute restarted (its memory of
-// neutron's bindings empty): each action on a fresh ComputeManager with a fake conductor and
-// neutron, and a hypervisor that records what it receives. No QEMU.
+// What the hypervisor is given of a guest's ports (and, on rebuild, volumes) after nova-compute
+// restarted (its memory of neutron's bindings empty): each action on a fresh ComputeManager with a
+// fake conductor, neutron and cinder, and a hypervisor that records what it receives. No QEMU.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '@strata/log';
@@ -116,7 +116,7 @@ class RecordingHypervisor extends InMemoryHypervisor {
 }
 
 /** A fresh nova-compute (as after a restart) on `hv`, with a fake conductor and neutron holding `instance`. */
-function restartedCompute(hv: RecordingHypervisor, instance: Instance, o: { neutronDown?: boolean; imageGone?: boolean } = {}) {
+function restartedCompute(hv: RecordingHypervisor, instance: Instance, o: { neutronDown?: boolean; imageGone?: boolean; attachments?: ReadonlyArray<{ volumeId: string; device: string; attachmentId: string }> } = {}) {
   let current = instance;
   const events: Array<{ event: string; result: string | null; traceback: string | null }> = [];
   const neutronReads: string[] = [];
@@ -134,7 +134,7 @@ function restartedCompute(hv: RecordingHypervisor, instance: Instance, o: { neut
       for (const e of a.events) if (e.event.startsWith('compute_')) events.push({ event: e.event, result: e.result, traceback: e.traceback });
     },
     instanceBuildFailed: async () => undefined,
-    attachmentList: async () => [],
+    attachmentList: async () => (o.attachments ?? []).map((a) => ({ id: `bdm-${a.volumeId}`, instanceId: INSTANCE, tag: null, deleteOnTermination: false, createdAt: '2026-01-01T00:00:00Z', ...a })),
     attachmentCreate: async () => undefined,
     instanceDestroy: async () => undefined,
   };
@@ -171,7 +171,7 @@ function restartedCompute(hv: RecordingHypervisor, instance: Instance, o: { neut
     scheduler: { buildInstances: async () => undefined } as unknown as SchedulerRpcClient,
     images: (o.imageGone === true ? { available: async () => true, find: async () => undefined } : { available: async () => false }) as unknown as ImageService,
     networks: network as unknown as NetworkService,
-    volumes: {} as unknown as VolumeService,
+    volumes: { connection: async (_t: string, _p: string, attachmentId: string) => ({ driver_volume_type: 'file', data: { path: `/volumes/${attachmentId}` } }) } as unknown as VolumeService,
     tracer: new Tracer(),
     logger: silentLogger(),
     imageCacheDir: null,
@@ -254,6 +254,30 @@ describe('nova-compute after a restart: the ports the hypervisor gets carry thei
     await c.attach('port-c');
     assertBound(hv.attachedPorts, ['port-c']);
     assert.deepEqual(c.instance().networkInfo.map((p) => p.portId), ['port-a', 'port-b', 'port-c']);
+  });
+
+  test('rebuild gives the guest its attached volumes back: a volume-backed server boots from its root volume', async () => {
+    const hv = new RecordingHypervisor();
+    const instance = instanceOf({ blockDevices: [{ bootIndex: 0, sourceType: 'volume', destinationType: 'volume', uuid: 'vol-root', deleteOnTermination: false }] });
+    await builtBefore(hv, instance);
+    const attachments = [
+      { volumeId: 'vol-root', device: '/dev/vda', attachmentId: 'att-root' },
+      { volumeId: 'vol-data', device: '/dev/vdb', attachmentId: 'att-data' },
+    ];
+    const c = restartedCompute(hv, instance, { attachments });
+    await c.run('rebuild', { imageRef: '' });
+    assert.deepEqual(c.events, [{ event: 'compute_rebuild_instance', result: 'Success', traceback: null }]);
+    assert.deepEqual(hv.spawned[0]?.volumes, [
+      { volumeId: 'vol-root', device: '/dev/vda', bootIndex: 0, connection: { driver_volume_type: 'file', data: { path: '/volumes/att-root' } } },
+      { volumeId: 'vol-data', device: '/dev/vdb', bootIndex: null, connection: { driver_volume_type: 'file', data: { path: '/volumes/att-data' } } },
+    ]);
+    assert.equal(hv.spawned[0]?.imagePath, null, 'no local root disk beside the root volume');
+    // An image-backed server keeps its data volume, none of them the boot disk.
+    const hv2 = new RecordingHypervisor();
+    await builtBefore(hv2, instanceOf({}));
+    const c2 = restartedCompute(hv2, instanceOf({}), { attachments: [{ volumeId: 'vol-data', device: '/dev/vdb', attachmentId: 'att-data' }] });
+    await c2.run('rebuild', { imageRef: '' });
+    assert.deepEqual(hv2.spawned[0]?.volumes.map((v) => [v.volumeId, v.bootIndex]), [['vol-data', null]]);
   });
 
   test('every other action restarts the guest from the hypervisor\'s own record: no respawn, no ports handed', async () => {

@@ -280,6 +280,23 @@ export class ComputeManager implements ComputeRpc {
     return ports.map((p) => this.#guestPort(p));
   }
 
+  /**
+   * The guest's attached volumes for a respawn (rebuild), each with the connection info cinder keeps
+   * for its attachment: a volume-backed server gets its root volume back (boot index 0), any server
+   * its data volumes on the same devices.
+   */
+  async #guestVolumes(ctx: RpcContext, token: string, instance: Instance): Promise<GuestSpec['volumes'][number][]> {
+    const boot = instance.blockDevices.find((b) => b.bootIndex === 0 && b.destinationType === 'volume');
+    const bootDevice = boot === undefined ? undefined : (boot.deviceName ?? '/dev/vda');
+    const out: GuestSpec['volumes'][number][] = [];
+    for (const a of await this.#o.conductor.attachmentList(ctx, { instanceId: instance.id })) {
+      if (a.attachmentId === null) continue;
+      const connection = await this.#o.volumes.connection(token, instance.projectId, a.attachmentId, ctx.globalRequestId);
+      out.push({ volumeId: a.volumeId, device: a.device, bootIndex: a.device === bootDevice ? 0 : null, connection });
+    }
+    return out;
+  }
+
   #rememberBinding(port: PortMeta, network: { readonly mtu?: number } | undefined): void {
     this.#bindings.set(port.id, { vifType: port.vifType ?? 'unbound', vifDetails: port.vifDetails ?? {}, ...(network?.mtu !== undefined ? { mtu: network.mtu } : {}) });
   }
@@ -542,12 +559,15 @@ export class ComputeManager implements ComputeRpc {
             break;
           case 'rebuild': {
             if (instance.vmState === 'stopped') Object.assign(changes, { vmState: 'stopped', powerState: PowerState.SHUTDOWN });
-            // NOTE: the ports (with the bindings neutron gives back) and the image before the guest goes: if neutron or glance cannot answer, the guest stays.
+            // NOTE: the ports (with the bindings neutron gives back), the volumes and the image before the guest goes: if neutron, cinder or glance cannot answer, the guest stays.
             const ports = await this.#guestPorts(args.authToken, ctx.globalRequestId, instance.networkInfo);
+            const volumes = await this.#guestVolumes(ctx, args.authToken, instance);
             const imageRef = typeof args.extra?.imageRef === 'string' ? args.extra.imageRef : instance.imageRef;
-            const image = await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
+            // A volume-backed server boots from its root volume again, not from a local copy of the image.
+            const volumeBacked = volumes.some((v) => v.bootIndex === 0);
+            const image = volumeBacked ? null : await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
             await hv.destroy(instance.id);
-            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports, volumes: [], userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
+            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports, volumes, userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
             changes.launchedAt = new Date().toISOString();
             if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
             break;

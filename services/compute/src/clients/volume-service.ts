@@ -89,6 +89,12 @@ export class VolumeService {
     return { attachmentId: created.attachment.id, connection: created.attachment.connection_info ?? {} };
   }
 
+  /** The connection info cinder keeps for an attachment (what a respawned guest opens its volume with). */
+  async connection(token: string, projectId: string, attachmentId: string, requestId?: string): Promise<Record<string, unknown>> {
+    const shown = await this.#req<{ attachment: { connection_info?: Record<string, unknown> | null } }>(token, projectId, `/attachments/${attachmentId}`, { method: 'GET' }, requestId);
+    return shown.attachment.connection_info ?? {};
+  }
+
   /** Delete an attachment (detaches the volume); a missing one is fine. */
   async detach(token: string, projectId: string, attachmentId: string, requestId?: string): Promise<void> {
     try {
