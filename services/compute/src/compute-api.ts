@@ -430,13 +430,9 @@ export class ComputeApi {
     return saved;
   }
 
-  /** unshelve of an offloaded server: schedule it again like a build (the ports and volumes stay). */
+  /** unshelve: schedule the server again like a build (the ports and volumes stay). Shelve always offloads, so there is no host to start it on. */
   async unshelve(ctx: RequestContext, i: Instance, target: { availabilityZone?: string | null; host?: string } = {}): Promise<void> {
     if (target.availabilityZone !== undefined) await this.instances.save(i.id, { availabilityZone: target.availabilityZone });
-    if (i.host !== null) {
-      await this.castAction(ctx, i, 'unshelve', 'unshelving', 'unshelve');
-      return;
-    }
     const shelved = i.systemMetadata.shelved_image_id;
     const { shelved_image_id: _gone, ...rest } = i.systemMetadata;
     await this.instances.save(i.id, { taskState: 'unshelving', systemMetadata: rest }, { expectedTaskState: [null] });

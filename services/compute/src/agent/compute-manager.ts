@@ -70,7 +70,6 @@ const ACTION_STATES: Readonly<Record<string, { vmState: Instance['vmState']; pow
   suspend: { vmState: 'suspended', powerState: PowerState.SUSPENDED, event: 'compute_suspend_instance' },
   resume: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_resume_instance' },
   shelve: { vmState: 'shelved', powerState: PowerState.SHUTDOWN, event: 'compute_shelve_instance' },
-  unshelve: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_unshelve_instance' },
   rebuild: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_rebuild_instance' },
   resize: { vmState: 'resized', powerState: PowerState.RUNNING, event: 'compute_resize_instance' },
   confirm_resize: { vmState: 'active', powerState: PowerState.RUNNING, event: 'compute_confirm_resize' },
@@ -532,7 +531,6 @@ export class ComputeManager implements ComputeRpc {
             return;
           }
           case 'start':
-          case 'unshelve':
             await hv.powerOn(instance.id);
             break;
           case 'rescue':

@@ -17,7 +17,7 @@ export interface BuildAndRunArgs {
 }
 
 /** A lifecycle action run on the host that holds the guest. */
-export type PowerAction = 'stop' | 'start' | 'reboot_soft' | 'reboot_hard' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'unshelve' | 'rebuild' | 'resize' | 'confirm_resize' | 'revert_resize' | 'rescue' | 'unrescue';
+export type PowerAction = 'stop' | 'start' | 'reboot_soft' | 'reboot_hard' | 'pause' | 'unpause' | 'suspend' | 'resume' | 'shelve' | 'rebuild' | 'resize' | 'confirm_resize' | 'revert_resize' | 'rescue' | 'unrescue';
 
 /** An external event from neutron or cinder (`os-server-external-events`). */
 export interface ExternalEvent {
