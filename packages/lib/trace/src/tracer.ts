@@ -41,8 +41,13 @@ export class MemoryTraceSink implements TraceSink {
     events.push(event);
   }
   read(traceId: string): readonly TraceEvent[] {
-    return [...(this.#traces.get(traceId) ?? [])].sort((a, b) => a.step - b.step || a.startedAt - b.startedAt);
+    return byStep(this.#traces.get(traceId) ?? []);
   }
+}
+
+/** A copy of `events` ordered by step, then start time. */
+function byStep(events: readonly TraceEvent[]): TraceEvent[] {
+  return [...events].sort((a, b) => a.step - b.step || a.startedAt - b.startedAt);
 }
 
 /** The events of one trace. */
@@ -74,29 +79,60 @@ export class Trace {
   }
 }
 
-/** Hands out Trace objects over one sink. */
+/**
+ * Hands out Trace objects over one sink, and remembers, per trace id, the events recorded through
+ * them that `takeUnpublished` has not yet handed out (of the most recent `maxPendingTraces` traces).
+ */
 export class Tracer {
   readonly #sink: TraceSink;
-  readonly #published = new WeakSet<TraceEvent>();
-  constructor(sink: TraceSink = new MemoryTraceSink()) {
+  /** Writes to the sink and queues the event as unpublished; the sink every Trace of this tracer writes to. */
+  readonly #recording: TraceSink;
+  readonly #unpublished = new Map<string, TraceEvent[]>();
+  readonly #maxPending: number;
+  constructor(sink: TraceSink = new MemoryTraceSink(), maxPendingTraces = 5000) {
     this.#sink = sink;
+    this.#maxPending = maxPendingTraces;
+    this.#recording = {
+      write: (traceId, event) => {
+        sink.write(traceId, event);
+        this.#queue(traceId, event);
+      },
+      read: (traceId) => sink.read(traceId),
+    };
   }
   /** The trace with this id (events append to any already recorded). */
   begin(traceId: string): Trace {
-    return new Trace(traceId, this.#sink);
+    return new Trace(traceId, this.#recording);
   }
   /** Events recorded under a trace id, by step. */
   read(traceId: string): readonly TraceEvent[] {
     return this.#sink.read(traceId);
   }
   /**
-   * The events of a trace not handed out by an earlier call, now marked as handed out: whoever
-   * publishes steps beyond this process (nova-compute and nova-conductor store them in the
-   * database) publishes each event once, however many of them share the tracer.
+   * The events recorded under a trace id through this tracer and not handed out by an earlier call,
+   * by step, now marked as handed out: whoever publishes steps beyond this process (nova-compute and
+   * nova-conductor store them in the database) publishes each event once, however many of them share
+   * the tracer. What the sink returns on `read` plays no part, so a sink may hand back copies.
    */
   takeUnpublished(traceId: string): TraceEvent[] {
-    const events = this.#sink.read(traceId).filter((e) => !this.#published.has(e));
-    for (const e of events) this.#published.add(e);
-    return events;
+    const events = this.#unpublished.get(traceId) ?? [];
+    this.#unpublished.delete(traceId);
+    return byStep(events);
+  }
+
+  #queue(traceId: string, event: TraceEvent): void {
+    const queued = this.#unpublished.get(traceId);
+    if (queued !== undefined) {
+      // Move it to the newest end, so a trace still recording is the last to be dropped.
+      queued.push(event);
+      this.#unpublished.delete(traceId);
+      this.#unpublished.set(traceId, queued);
+      return;
+    }
+    if (this.#unpublished.size >= this.#maxPending) {
+      const oldest = this.#unpublished.keys().next().value;
+      if (oldest !== undefined) this.#unpublished.delete(oldest);
+    }
+    this.#unpublished.set(traceId, [event]);
   }
 }
