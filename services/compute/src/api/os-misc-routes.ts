@@ -2,13 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { contextOf } from '@strata/auth';
 import { BadRequest, Forbidden, NotFound, NotImplemented } from '@strata/errors';
-import { queryInt, queryString, type Query } from '@strata/http';
+import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
 import type { Aggregate } from '../objects/aggregate.js';
 import type { Instance } from '../objects/instance.js';
 import { QUOTA_RESOURCES, type QuotaResource } from '../objects/quota.js';
 import type { ApiVersion } from './microversion.js';
-import { baseOf, bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
+import { baseOf, bodyObject, invalid, markerPage, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 import { isoMicro } from './view-helpers.js';
 
 function aggregateView(a: Aggregate, v: ApiVersion): Record<string, unknown> {
@@ -315,18 +315,8 @@ export function registerOsMiscRoutes(app: FastifyInstance, api: ComputeApi): voi
    * 2.40+: one page of instances after `marker` (an instance id), at most `limit`. The CLI asks
    * again after the last instance of each page until a page comes back empty.
    */
-  const usagePage = (list: Instance[], q: Query, v: ApiVersion): { page: Instance[]; full: boolean } => {
-    if (!v.atLeast('2.40')) return { page: list, full: false };
-    const limit = queryInt(q, 'limit', 0);
-    const marker = queryString(q, 'marker');
-    let from = 0;
-    if (marker !== undefined) {
-      from = list.findIndex((i) => i.id === marker) + 1;
-      if (from === 0) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
-    }
-    const page = list.slice(from, limit === undefined ? undefined : from + limit);
-    return { page, full: limit !== undefined && limit > 0 && page.length === limit };
-  };
+  // Paging by marker and limit came with 2.40.
+  const usagePage = (list: Instance[], q: Query, v: ApiVersion): { page: Instance[]; full: boolean } => (v.atLeast('2.40') ? markerPage(list, q, (i) => i.id) : { page: list, full: false });
   app.get('/v2.1/os-simple-tenant-usage', async (request) => {
     const ctx = contextOf(request);
     if ((request.url.split('?')[0] ?? '').endsWith('/')) throw new NotFound('The resource could not be found.', {}, 'NotFound');

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { contextOf, type RequestContext } from '@strata/auth';
 import { BadRequest, NotFound } from '@strata/errors';
-import { requestBaseUrl } from '@strata/http';
+import { queryInt, queryString, requestBaseUrl, type Query } from '@strata/http';
 import type { ApiVersion } from './microversion.js';
 
 declare module 'fastify' {
@@ -32,6 +32,28 @@ export function proxyContext(request: FastifyRequest): RequestContext {
 /** scheme://host:port the request came to. */
 export function baseOf(request: FastifyRequest): string {
   return requestBaseUrl(request);
+}
+
+/**
+ * The items after the one whose id is `marker` (every item without a marker); 400 MarkerNotFound,
+ * worded as nova's `Marker <id> could not be found.`, when no item has that id.
+ */
+export function afterMarker<T>(list: readonly T[], marker: string | undefined, idOf: (item: T) => string): T[] {
+  if (marker === undefined) return [...list];
+  const idx = list.findIndex((item) => idOf(item) === marker);
+  if (idx < 0) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
+  return list.slice(idx + 1);
+}
+
+/**
+ * One page of `list` by the `marker` and `limit` query parameters (limit a whole number ≥ 0, else 400);
+ * `full` says the page holds `limit` items (more may follow, so a next link is due).
+ */
+export function markerPage<T>(list: readonly T[], q: Query, idOf: (item: T) => string): { page: T[]; full: boolean } {
+  const limit = queryInt(q, 'limit', 0);
+  const rest = afterMarker(list, queryString(q, 'marker'), idOf);
+  const page = limit === undefined ? rest : rest.slice(0, limit);
+  return { page, full: limit !== undefined && limit > 0 && page.length === limit };
 }
 
 /** nova's validation error text. */

@@ -122,7 +122,6 @@ function flavorView(i: Instance, c: ServerViewContext): Record<string, unknown> 
   return { vcpus: i.flavor.vcpus, ram: i.flavor.memoryMb, disk: i.flavor.rootGb, ephemeral: i.flavor.ephemeralGb, swap: i.flavor.swap, original_name: i.flavor.name, extra_specs: { ...i.flavor.extraSpecs } };
 }
 
-/** One entry of GET /servers. */
 /**
  * A server's fault as nova shows it: `details` (the traceback or cause) only when there are any,
  * and to non-admins only for faults that are not 500s (an internal error's details are the operator's).
@@ -131,6 +130,7 @@ function faultView(f: InstanceFault, isAdmin: boolean): Record<string, unknown> 
   return { code: f.code, created: isoZ(f.created), message: f.message, ...(f.details !== '' && (isAdmin || f.code !== 500) ? { details: f.details } : {}) };
 }
 
+/** One entry of GET /servers. */
 export function serverIndexView(i: Instance, c: ServerViewContext): Record<string, unknown> {
   return { id: i.id, name: i.name, links: resourceLinks(c.base, 'servers', i.id) };
 }
