@@ -8,10 +8,11 @@ import { Tracer } from '@strata/trace';
 import { bootstrap, IdentityService, tokenKeyDir, type CatalogServiceSpec } from '@strata/identity';
 import type { StrataConfig } from './strata-config.js';
 import { readOpenrcPassword, writeCredentialFiles } from './credential-files.js';
-import { passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type TokenSource } from './service-users.js';
+import { knownServicePassword, passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type ServiceUserSpec, type TokenSource } from './service-users.js';
 import type { CloudContext, RunningService } from './services/cloud-service.js';
 import { CLOUD_SERVICES } from './services/index.js';
 import { MIGRATIONS } from './databases.js';
+import { urlHost } from './url-host.js';
 
 /** A running all-in-one cloud. */
 export interface Cloud {
@@ -38,27 +39,20 @@ export interface StartCloudOptions {
   readonly logger: Logger;
 }
 
-function hostForUrl(h: string): string {
-  return h.includes(':') ? `[${h}]` : h;
-}
-
 /**
  * The password of every service user; rewrites <data-dir>/service-credentials.json when what it
  * should hold (the passwords not set in the config) changed.
  */
-function keepServicePasswords(dataDir: string, stored: Readonly<Record<string, string>>, users: ReadonlyArray<{ name: string; configuredPassword: string }>, setByBootstrap: Readonly<Record<string, string>>): Record<string, string> {
+function keepServicePasswords(dataDir: string, stored: Readonly<Record<string, string>>, users: readonly ServiceUserSpec[], setByBootstrap: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = { ...stored };
   const all: Record<string, string> = {};
   for (const u of users) {
-    if (u.configuredPassword !== '') {
-      delete kept[u.name];
-      all[u.name] = u.configuredPassword;
-    } else {
-      const password = setByBootstrap[u.name] ?? stored[u.name];
-      if (password === undefined) throw new Error(`no password for service user ${u.name}`);
-      kept[u.name] = password;
-      all[u.name] = password;
-    }
+    // Bootstrap sets a stored password again, unchanged, or generates one where none was known.
+    const password = knownServicePassword(u, stored) ?? setByBootstrap[u.name];
+    if (password === undefined) throw new Error(`no password for service user ${u.name}`);
+    all[u.name] = password;
+    if (u.configuredPassword !== '') delete kept[u.name];
+    else kept[u.name] = password;
   }
   if (JSON.stringify(kept) !== JSON.stringify(stored)) writeServicePasswords(dataDir, kept);
   return all;
@@ -68,7 +62,7 @@ function keepServicePasswords(dataDir: string, stored: Readonly<Record<string, s
 export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   const { config, dataDir, logger } = opts;
   const listenHost = config.DEFAULT.host;
-  const publicHost = hostForUrl(config.DEFAULT.public_host === '' ? listenHost : config.DEFAULT.public_host);
+  const publicHost = urlHost(config.DEFAULT.public_host === '' ? listenHost : config.DEFAULT.public_host);
   const tracer = new Tracer();
   if (config.database.connection !== '') {
     for (const service of Object.keys(MIGRATIONS)) {
@@ -118,7 +112,6 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // Service users: a set [<group>] service_password wins, else the one an earlier start kept, else bootstrap generates one.
     const storedPasswords = readServicePasswords(dataDir);
     const serviceUsers = running.flatMap((r) => (r.serviceUser === undefined ? [] : [r.serviceUser]));
-    const knownPassword = (u: { name: string; configuredPassword: string }): string | undefined => (u.configuredPassword !== '' ? u.configuredPassword : storedPasswords[u.name]);
     const result = await bootstrap(identity.api, {
       adminUser: config.identity.admin_user,
       adminProject: config.identity.admin_project,
@@ -126,7 +119,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       region: config.DEFAULT.region,
       services: catalog,
       serviceUsers: serviceUsers.map((u) => {
-        const password = knownPassword(u);
+        const password = knownServicePassword(u, storedPasswords);
         return password === undefined ? { name: u.name } : { name: u.name, password };
       }),
     });

@@ -12,10 +12,11 @@ import { Tracer } from '@strata/trace';
 import { ComputeNode } from '@strata/compute';
 import type { StrataConfig } from './strata-config.js';
 import { readOpenrcValue } from './credential-files.js';
-import { passwordTokenSource, readServicePasswords, SERVICE_PROJECT } from './service-users.js';
+import { knownServicePassword, passwordTokenSource, readServicePasswords, SERVICE_PROJECT } from './service-users.js';
 import { computeSettings, createHypervisor } from './services/compute.js';
 import { startNetworkAgent } from './services/network.js';
 import { resolveComputeDriver } from './services/qemu-setup.js';
+import { localUrlHost } from './url-host.js';
 
 /** A host that cannot start as asked (bad name, no shared bus, no keystone, no password). */
 export class HostError extends Error {}
@@ -43,14 +44,9 @@ export interface Host {
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/;
 
-function urlHost(h: string): string {
-  const local = ['', '0.0.0.0', '::'].includes(h) ? '127.0.0.1' : h;
-  return local.includes(':') ? `[${local}]` : local;
-}
-
 /** Keystone's auth URL (…/v3) for a host: the flag, the controller's openrc, or the config's identity address. */
 export function hostAuthUrl(o: { authUrl?: string; dataDir: string; config: StrataConfig }): string {
-  const raw = o.authUrl ?? readOpenrcValue(o.dataDir, 'OS_AUTH_URL') ?? `http://${urlHost(o.config.DEFAULT.public_host === '' ? o.config.DEFAULT.host : o.config.DEFAULT.public_host)}:${o.config.identity.port}/v3`;
+  const raw = o.authUrl ?? readOpenrcValue(o.dataDir, 'OS_AUTH_URL') ?? `http://${localUrlHost(o.config.DEFAULT.public_host === '' ? o.config.DEFAULT.host : o.config.DEFAULT.public_host)}:${o.config.identity.port}/v3`;
   const trimmed = raw.replace(/\/+$/, '');
   return /\/v3$/.test(trimmed) ? trimmed : `${trimmed}/v3`;
 }
@@ -74,7 +70,7 @@ export async function startHost(o: StartHostOptions): Promise<Host> {
     throw new HostError(`[messaging] transport_url is ${transportUrl}: a host needs the bus it shares with the controller; set it (or OS_MESSAGING__TRANSPORT_URL) to the controller's rabbit://user:pass@host:5672/vhost`);
   }
   const authUrl = hostAuthUrl(o);
-  const novaPassword = config.compute.service_password !== '' ? config.compute.service_password : readServicePasswords(o.dataDir).nova;
+  const novaPassword = knownServicePassword({ name: 'nova', configuredPassword: config.compute.service_password }, readServicePasswords(o.dataDir));
   if (novaPassword === undefined) {
     throw new HostError(`no password for the service user nova: set [compute] service_password, or use --data-dir with the controller's data dir (service-credentials.json)`);
   }

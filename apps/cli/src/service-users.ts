@@ -40,6 +40,21 @@ export function writeServicePasswords(dataDir: string, passwords: Readonly<Recor
   writeFileSync(serviceCredentialsPath(dataDir), `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** A service user and the password its config section sets ('' when unset). */
+export interface ServiceUserSpec {
+  readonly name: string;
+  readonly configuredPassword: string;
+}
+
+/**
+ * The password a service user has before bootstrap: a set [<service>] service_password wins, else the
+ * one an earlier start kept (`stored`, as `readServicePasswords` reads it); undefined when neither has
+ * one, which leaves bootstrap to generate it.
+ */
+export function knownServicePassword(user: ServiceUserSpec, stored: Readonly<Record<string, string>>): string | undefined {
+  return user.configuredPassword !== '' ? user.configuredPassword : stored[user.name];
+}
+
 /** How long before its expiry a token is replaced: a fifth of its lifetime, at most five minutes. */
 function renewalMargin(lifetimeMs: number): number {
   return Math.min(5 * 60_000, lifetimeMs / 5);

@@ -9,6 +9,7 @@ import { createTransport, type Transport } from '@strata/rpc';
 import type { Tracer } from '@strata/trace';
 import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
 import type { StrataConfig } from '../strata-config.js';
+import { localUrlHost } from '../url-host.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
 
 /** What the linuxbridge backend is built from (the [network] options and where nova's metadata API listens). */
@@ -130,7 +131,7 @@ export const networkService: CloudService = {
           host,
           transport,
           stateDir: join(ctx.dataDir, 'linuxbridge'),
-          metadataUrl: metadataPort !== undefined ? `http://${['0.0.0.0', '::', ''].includes(ctx.listenHost) ? '127.0.0.1' : ctx.listenHost}:${metadataPort}` : '',
+          metadataUrl: metadataPort !== undefined ? `http://${localUrlHost(ctx.listenHost)}:${metadataPort}` : '',
           logger: ctx.logger,
           tracer: ctx.tracer,
         });
