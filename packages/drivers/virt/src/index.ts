@@ -17,7 +17,6 @@ export type {
 } from './compute-driver.js';
 export type {
   ImageFormat,
-  FlavorSizes,
   InstanceSpec,
   ImageRef,
   FixedIp,

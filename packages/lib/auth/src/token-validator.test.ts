@@ -123,6 +123,10 @@ describe('TokenValidator against a stand-in keystone', () => {
     await until(() => ks?.calls() === 2);
     await sleep(20);
     assert.ok(answered, 'the caller waited for the revalidation');
+    // More callers while it is held join it: no second revalidation.
+    await Promise.all([validator.validate('tok-5'), validator.validate('tok-5')]);
+    await sleep(20);
+    assert.equal(ks.calls(), 2, 'a burst sent more than one revalidation');
     assert.ok(Date.now() < firstEnds, 'the machine was too slow for this test');
     assert.equal((await inWindow).user.id, 'u1');
     open();

@@ -73,8 +73,9 @@ export class TokenValidator {
     const hit = this.#cache.get(token);
     if (hit !== undefined) {
       if (hit.until > now) {
-        // NOTE: the entry keeps its end, so revalidating early never stretches how long a revoked token works.
-        if (hit.refreshAt <= now && !this.#inflight.has(token)) this.#shared(token, globalRequestId).catch(() => undefined);
+        // NOTE: the entry keeps its end, so revalidating early never stretches how long a revoked token works;
+        // #shared joins a revalidation already under way, so a burst sends one.
+        if (hit.refreshAt <= now) this.#shared(token, globalRequestId).catch(() => undefined);
         return hit.body;
       }
       this.#cache.delete(token);
