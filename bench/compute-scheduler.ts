@@ -16,11 +16,8 @@ import { AggregateStore } from '../services/compute/src/objects/aggregate.js';
 import { defaultFilters, defaultWeighers, selectHosts } from '../services/compute/src/scheduler/host-selector.js';
 import type { HostState } from '../services/compute/src/scheduler/host-state.js';
 import { serviceIsUp } from '../services/compute/src/objects/service-record.js';
+import { arg, median, pct } from './lib/stats.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
 const hosts = arg('hosts', 1000);
 const schedules = arg('schedules', 200);
 const dir = mkdtempSync(join(tmpdir(), 'strata-sched-bench-'));
@@ -49,8 +46,7 @@ try {
     for (const h of sel.hosts) if (await services.claim(h.host, `i-${n}`, { vcpus: 1, memoryMb: 512, diskGb: 1 })) break;
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  console.log(`scheduling over ${hosts} hosts, ${schedules} schedules: median ${times[Math.floor(times.length / 2)]?.toFixed(2)} ms, p95 ${times[Math.floor(times.length * 0.95)]?.toFixed(2)} ms`);
+  console.log(`scheduling over ${hosts} hosts, ${schedules} schedules: median ${median(times).toFixed(2)} ms, p95 ${pct(times, 0.95).toFixed(2)} ms`);
 } finally {
   await database.close();
   rmSync(dir, { recursive: true, force: true });

@@ -6,20 +6,10 @@
  */
 import autocannon from 'autocannon';
 import { startStrataProcess } from '@strata/testing';
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { arg, median } from './lib/stats.js';
 
 const runs = arg('runs', 5);
 const seconds = arg('seconds', 3);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 async function measure(opts: autocannon.Options): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const r = await autocannon({ ...opts, duration: seconds });

@@ -14,21 +14,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStrataProcess } from '@strata/testing';
 import { hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
+import { arg, median, pct, textArg } from './lib/stats.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const backend = process.argv.includes('--backend') ? process.argv[process.argv.indexOf('--backend') + 1] : 'linuxbridge';
+const backend = textArg('backend', 'linuxbridge');
 const sequential = arg('sequential', 20);
 const burst = arg('ports', 200);
 const concurrency = arg('concurrency', 16);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? 0 : s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
 
 if (backend === 'linuxbridge') {
   const problem = hostProblem();
@@ -38,8 +29,8 @@ if (backend === 'linuxbridge') {
   }
 }
 const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-lb-'));
-const logLevel = process.argv.includes('--log') ? (process.argv[process.argv.indexOf('--log') + 1] as string) : 'warn';
-const strata = await startStrataProcess({ dataDir, env: { OS_LOGGING__LEVEL: logLevel, OS_NETWORK__BACKEND: backend ?? 'linuxbridge' } });
+const logLevel = textArg('log', 'warn');
+const strata = await startStrataProcess({ dataDir, env: { OS_LOGGING__LEVEL: logLevel, OS_NETWORK__BACKEND: backend } });
 try {
   const env = strata.adminEnv;
   const auth = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {

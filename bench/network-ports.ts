@@ -6,21 +6,11 @@
  *   node --import tsx bench/network-ports.ts [--ports 10000] [--concurrency 16] [--runs 5]
  */
 import { startStrataProcess } from '@strata/testing';
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { arg, median } from './lib/stats.js';
 
 const total = arg('ports', 10_000);
 const concurrency = arg('concurrency', 16);
 const runs = arg('runs', 5);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 const strata = await startStrataProcess({ env: { OS_LOGGING__LEVEL: 'warn' } });
 try {

@@ -16,16 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IdentityClient, endpointFor, requestJson } from '@strata/clients';
 import { startStrataProcess } from '@strata/testing';
 import { BANNER_END, buildTestImage } from '@strata/virt-qemu';
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
+import { arg, median } from './lib/stats.js';
 
 /** VmHWM (peak RSS) and VmRSS of a process, bytes. */
 function memoryOf(pid: number): { rss: number; peak: number } {

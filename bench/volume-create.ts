@@ -7,21 +7,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startStrataProcess } from '@strata/testing';
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { arg, median, pct } from './lib/stats.js';
 
 const sequential = arg('sequential', 20);
 const concurrent = arg('concurrent', 50);
 const rounds = arg('rounds', 3);
 const fake = process.argv.includes('--fake');
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-}
 
 const strata = await startStrataProcess({ env: { OS_LOGGING__LEVEL: 'warn', OS_BLOCK_STORAGE__QUOTA_VOLUMES: '-1', OS_BLOCK_STORAGE__QUOTA_GIGABYTES: '-1', ...(fake ? { OS_BLOCK_STORAGE__ENABLED_BACKENDS: 'file:fake' } : {}) } });
 try {
@@ -89,8 +80,8 @@ try {
   }
 
   console.log(`cinder volume create → available, server = strata up (separate process), 1 GiB volumes, ${fake ? 'fake' : 'default (file where qemu-img is installed)'} backend, polling every 10 ms`);
-  console.log(`sequential (${sequential}):  median ${pct(latencies, 50).toFixed(1)} ms   p90 ${pct(latencies, 90).toFixed(1)} ms   min ${Math.min(...latencies).toFixed(1)} ms`);
-  console.log(`${concurrent} concurrent (${rounds} rounds): all available in median ${pct(burst, 50).toFixed(0)} ms   per volume median ${pct(perVolume, 50).toFixed(1)} ms   p90 ${pct(perVolume, 90).toFixed(1)} ms   → ${((concurrent * 1000) / pct(burst, 50)).toFixed(0)} volumes/s`);
+  console.log(`sequential (${sequential}):  median ${median(latencies).toFixed(1)} ms   p90 ${pct(latencies, 0.9).toFixed(1)} ms   min ${Math.min(...latencies).toFixed(1)} ms`);
+  console.log(`${concurrent} concurrent (${rounds} rounds): all available in median ${median(burst).toFixed(0)} ms   per volume median ${median(perVolume).toFixed(1)} ms   p90 ${pct(perVolume, 0.9).toFixed(1)} ms   → ${((concurrent * 1000) / median(burst)).toFixed(0)} volumes/s`);
 } finally {
   await strata.stop();
 }
