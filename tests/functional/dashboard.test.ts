@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { servicesRequired, startStrataProcess, waitFor, type StrataProcess } from '@strata/testing';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? undefined : servicesRequired() ? undefined : 'chromium is not installed (apt-get install chromium)';
@@ -52,15 +51,7 @@ class Rest {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitFor(what, fn, { timeoutMs, intervalMs: 250 });
 
 describe('dashboard in headless chromium against `strata up`', { skip, timeout: 240_000 }, () => {
   let strata: StrataProcess;

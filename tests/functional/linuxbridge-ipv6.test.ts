@@ -6,18 +6,16 @@
 // (a small one below: Debian's busybox has no udhcpc6). Nothing is left behind.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { deleteNamespaces, jsonCaller, moveIntoNewNamespace, onPath, pingsFrom, projectToken, servicesRequired, startStrataProcess, waitFor, type JsonCall, type StrataProcess } from '@strata/testing';
 import { hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
 
 const run = promisify(execFile);
-const has = (tool: string): boolean => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' }).status === 0;
-const problem = hostProblem() ?? (!has('radvd') ? 'radvd is not installed' : !has('ping') ? 'ping is not installed' : undefined);
+const problem = hostProblem() ?? (!onPath('radvd') ? 'radvd is not installed' : !onPath('ping') ? 'ping is not installed' : undefined);
 const skip = problem === undefined ? undefined : servicesRequired() ? undefined : `linuxbridge IPv6 test needs root and tools: ${problem}`;
 
 type Json = Record<string, any>;
@@ -74,28 +72,13 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
   const vmNs: string[] = [];
   let strata: StrataProcess | undefined;
   let dataDir = '';
-  let api: { token: string; url: string };
+  /** Calls on neutron's API (under /v2.0) with the admin's token, from before(). */
+  let call: JsonCall;
   let host = '';
   const made: { router?: Json; nets: Json[]; subnets: Json[]; ports: Json[] } = { nets: [], subnets: [], ports: [] };
 
   const ip = (...args: string[]) => run('ip', args);
-  const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(`${api.url}/v2.0/${path}`, { method, headers: { 'x-auth-token': api.token, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text === '' ? {} : (JSON.parse(text) as Json);
-  };
-  const waitFor = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, diag?: () => Promise<string>): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn().catch(() => undefined);
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${diag !== undefined ? `\n${await diag().catch((e: Error) => e.message)}` : ''}`);
-      await sleep(200);
-    }
-  };
   const addrs = async (ns: string, dev: string): Promise<Json[]> => JSON.parse((await ip('-j', '-n', ns, 'addr', 'show', 'dev', dev)).stdout)[0].addr_info as Json[];
-  const pings = async (ns: string, target: string): Promise<boolean> => run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '2', target]).then(() => true, () => false);
   /** The router's link-local address on its interface to a network (what its advertisements come from). */
   const routerLinkLocal = async (portId: string): Promise<string> => (await addrs(`qrouter-${made.router!.id}`, `qr-${portId.slice(0, 11)}`)).find((a) => a.family === 'inet6' && a.scope === 'link')!.local as string;
   /** The VM's default IPv6 route's gateway, once an advertisement gave it one. */
@@ -118,11 +101,8 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
     made.ports.push(port);
     await waitFor(`port ${name} ACTIVE`, async () => (await call('GET', `ports/${port.id}`)).port.status === 'ACTIVE');
     const ns = `${px}-${name}`;
-    await ip('netns', 'add', ns);
     vmNs.push(ns);
-    await ip('link', 'set', 'dev', `vth${(port.id as string).slice(0, 11)}`, 'netns', ns);
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-    await ip('-n', ns, 'link', 'set', 'dev', `vth${(port.id as string).slice(0, 11)}`, 'name', 'eth0', 'up');
+    await moveIntoNewNamespace(`vth${(port.id as string).slice(0, 11)}`, ns);
     return { ns, port };
   };
 
@@ -146,21 +126,18 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
         }
         return undefined;
       },
-      90_000,
-      async () => `${(await ip('-n', ns, '-6', 'route')).stdout}\nradvd log: ${readdirSync(join(dataDir, 'linuxbridge', 'radvd')).map((r) => readFileSync(join(dataDir, 'linuxbridge', 'radvd', r, 'radvd.log'), 'utf8')).join('\n')}`,
+      {
+        timeoutMs: 90_000,
+        diagnose: async () => `${(await ip('-n', ns, '-6', 'route')).stdout}\nradvd log: ${readdirSync(join(dataDir, 'linuxbridge', 'radvd')).map((r) => readFileSync(join(dataDir, 'linuxbridge', 'radvd', r, 'radvd.log'), 'utf8')).join('\n')}`,
+      },
     );
   };
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `strata-${px}-`));
     strata = await startStrataProcess({ dataDir, env: { OS_NETWORK__BACKEND: 'linuxbridge' } });
-    const { OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME } = strata.adminEnv;
-    const domain = { id: 'default' };
-    const auth = { identity: { methods: ['password'], password: { user: { name: OS_USERNAME, password: OS_PASSWORD, domain } } }, scope: { project: { name: OS_PROJECT_NAME, domain } } };
-    const issued = await fetch(`${OS_AUTH_URL}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth }) });
-    const catalog = ((await issued.json()) as Json).token.catalog as Json[];
-    const endpoint = catalog.find((c) => c.type === 'network')!.endpoints.find((e: Json) => e.interface === 'public').url as string;
-    api = { token: issued.headers.get('x-subject-token') ?? '', url: endpoint.replace(/\/$/, '') };
+    const auth = await projectToken(strata.adminEnv);
+    call = jsonCaller(`${auth.endpoint('network')}/v2.0`, auth.token);
     const agent = (await call('GET', 'agents')).agents.find((a: Json) => a.agent_type === 'Linux bridge agent');
     assert.ok(agent, `no Linux bridge agent (fell back to noop?)\n${strata.output().slice(-2000)}`);
     host = agent.host as string;
@@ -168,7 +145,7 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
   });
 
   after(async () => {
-    await Promise.all(vmNs.map((ns) => run('ip', ['netns', 'delete', ns]).catch(() => undefined)));
+    await deleteNamespaces(...vmNs);
     const code = await strata?.stop();
     const stateDir = join(dataDir, 'linuxbridge');
     // A failed run's leftovers: the backend removes what its records name, and only that.
@@ -190,7 +167,7 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
     assert.equal(global.local, fixed, 'the SLAAC address is the port fixed IP (EUI-64 of its MAC)');
     assert.equal(global.prefixlen, 64);
     assert.equal(global.dynamic, true, 'the address came from an advertisement');
-    await waitFor(`${vm.ns} pings ${subnet.gateway_ip}`, () => pings(vm.ns, subnet.gateway_ip as string));
+    await waitFor(`${vm.ns} pings ${subnet.gateway_ip}`, () => pingsFrom(vm.ns, subnet.gateway_ip as string, 2));
   });
 
   test('dhcpv6-stateful: the advertisement says managed, and DHCPv6 hands out the port fixed IP', async () => {
@@ -205,7 +182,7 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
     assert.equal(got, fixed, 'DHCPv6 offers the port fixed IP');
     // The prefix is on-link by the advertisement; the address itself is a /128, as DHCPv6 gives it.
     await ip('-n', vm.ns, 'addr', 'add', `${got}/128`, 'dev', 'eth0', 'nodad');
-    await waitFor(`${vm.ns} pings ${subnet.gateway_ip}`, () => pings(vm.ns, subnet.gateway_ip as string));
+    await waitFor(`${vm.ns} pings ${subnet.gateway_ip}`, () => pingsFrom(vm.ns, subnet.gateway_ip as string, 2));
   });
 
   test('deleting everything stops radvd and leaves no namespace, bridge or process behind', async () => {
@@ -221,6 +198,6 @@ describe('linuxbridge backend, IPv6: router advertisements (SLAAC) and DHCPv6 (s
       ...commandLines().filter((cmd) => cmd.includes(dataDir) && ids.some((id) => cmd.includes(id))).map((cmd) => `process ${cmd.slice(0, 80)}`),
     ];
     let last: string[] = [];
-    await waitFor('the host to be clean', async () => (last = leftovers()).length === 0, 30_000).catch(() => assert.deepEqual(last, []));
+    await waitFor('the host to be clean', async () => (last = leftovers()).length === 0, { timeoutMs: 30_000 }).catch(() => assert.deepEqual(last, []));
   });
 });

@@ -5,18 +5,17 @@
 // behind once everything is deleted.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasOpenstackCli, servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { addVethNamespace, deleteNamespaces, hasOpenstackCli, jsonCaller, moveIntoNewNamespace, onPath, pingsFrom, projectToken, servicesRequired, startStrataProcess, waitFor, type JsonCall, type StrataProcess, type VethNamespace } from '@strata/testing';
 import { firewallTableName, hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
 
 const run = promisify(execFile);
-const has = (tool: string): boolean => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { stdio: 'ignore' }).status === 0;
-const problem = hostProblem() ?? (!has('busybox') ? 'busybox (udhcpc) is not installed' : !has('ping') ? 'ping is not installed' : !hasOpenstackCli() ? 'the openstack CLI is not installed' : undefined);
+const problem = hostProblem() ?? (!onPath('busybox') ? 'busybox (udhcpc) is not installed' : !onPath('ping') ? 'ping is not installed' : !hasOpenstackCli() ? 'the openstack CLI is not installed' : undefined);
 const skip = problem === undefined ? undefined : servicesRequired() ? undefined : `linuxbridge test needs root and tools: ${problem}`;
 
 type Json = Record<string, any>;
@@ -28,44 +27,26 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
   const extHost = `${px}x0`;
   const extPeer = `${px}x1`;
   const vmNs: string[] = [];
+  let ext: VethNamespace | undefined;
   let strata: StrataProcess | undefined;
   let dataDir = '';
   let env: NodeJS.ProcessEnv;
-  let api: { token: string; url: string };
+  /** Calls on neutron's API (under /v2.0) with the admin's token, from before(). */
+  let call: JsonCall;
   let host = '';
   const udhcpcScript = join(tmpdir(), `${px}-udhcpc.sh`);
 
   const ip = (...args: string[]) => run('ip', args);
   const osc = async (...args: string[]): Promise<string> => (await run('openstack', args, { env, timeout: 60_000 })).stdout;
   const json = async (...args: string[]): Promise<any> => JSON.parse(await osc(...args, '-f', 'json'));
-  const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
-    const res = await fetch(`${api.url}/v2.0/${path}`, { method, headers: { 'x-auth-token': api.token, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text === '' ? {} : (JSON.parse(text) as Json);
-  };
-  const waitFor = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn().catch(() => undefined);
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
-  };
-  const pings = async (ns: string, target: string, waitS = 1): Promise<boolean> => (await run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', String(waitS), target]).then(() => true, () => false));
 
   /** A "VM": a port bound to the agent's host, its veth end moved into a new namespace, addressed by DHCP. */
   const bootVm = async (name: string, networkId: string, extra: string[] = []): Promise<{ ns: string; port: Json; ip: string }> => {
     const port = await json('port', 'create', '--network', networkId, '--host', host, '--device-owner', 'strata:netns', ...extra, `${px}-${name}`);
     await waitFor(`port ${name} ACTIVE`, async () => (await call('GET', `ports/${port.id}`)).port.status === 'ACTIVE');
     const ns = `${px}-${name}`;
-    const dev = `vth${(port.id as string).slice(0, 11)}`;
-    await ip('netns', 'add', ns);
     vmNs.push(ns);
-    await ip('link', 'set', 'dev', dev, 'netns', ns);
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-    await ip('-n', ns, 'link', 'set', 'dev', dev, 'name', 'eth0', 'up');
+    await moveIntoNewNamespace(`vth${(port.id as string).slice(0, 11)}`, ns);
     await run('ip', ['netns', 'exec', ns, 'busybox', 'udhcpc', '-i', 'eth0', '-n', '-q', '-t', '10', '-T', '1', '-O', 'mtu', '-O', 'staticroutes', '-s', udhcpcScript], { timeout: 30_000 });
     const got = JSON.parse((await ip('-j', '-n', ns, 'addr', 'show', 'dev', 'eth0')).stdout)[0].addr_info.find((a: Json) => a.family === 'inet')?.local as string;
     return { ns, port, ip: got };
@@ -91,28 +72,17 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     chmodSync(udhcpcScript, 0o755);
     // The "external" world: a namespace holding the public subnet's gateway 172.24.4.1, wired to
     // the host by a veth whose host end is the flat `public` physnet's interface.
-    await ip('netns', 'add', extNs);
-    await ip('link', 'add', extHost, 'type', 'veth', 'peer', 'name', extPeer, 'netns', extNs);
-    await ip('link', 'set', 'dev', extHost, 'up');
-    await ip('-n', extNs, 'link', 'set', 'lo', 'up');
-    await ip('-n', extNs, 'addr', 'add', '172.24.4.1/24', 'dev', extPeer);
-    await ip('-n', extNs, 'link', 'set', 'dev', extPeer, 'up');
+    ext = await addVethNamespace({ ns: extNs, hostEnd: extHost, peerEnd: extPeer, address: '172.24.4.1/24' });
     dataDir = mkdtempSync(join(tmpdir(), `strata-${px}-`));
     strata = await startStrataProcess({ dataDir, env: { OS_NETWORK__BACKEND: 'linuxbridge', OS_NETWORK__PHYSICAL_INTERFACE_MAPPINGS: `public:${extHost}` } });
     env = strata.adminEnv;
-    const res = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: env.OS_USERNAME, password: env.OS_PASSWORD, domain: { id: 'default' } } } }, scope: { project: { name: env.OS_PROJECT_NAME, domain: { id: 'default' } } } } }),
-    });
-    const body = (await res.json()) as Json;
-    const url = (body.token.catalog as Json[]).find((c) => c.type === 'network')!.endpoints.find((e: Json) => e.interface === 'public').url as string;
-    api = { token: res.headers.get('x-subject-token') ?? '', url: url.replace(/\/$/, '') };
+    const auth = await projectToken(env);
+    call = jsonCaller(`${auth.endpoint('network')}/v2.0`, auth.token);
   });
 
   after(async () => {
-    for (const ns of [...vmNs, extNs]) await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
-    await run('ip', ['link', 'delete', extHost]).catch(() => undefined);
+    await deleteNamespaces(...vmNs);
+    await ext?.remove();
     const code = await strata?.stop();
     // Whatever a failed run left, the backend removes from its own records (and only that).
     if (dataDir !== '' && existsSync(join(dataDir, 'linuxbridge', 'owned.json'))) {
@@ -147,40 +117,53 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     state.vm2 = await bootVm('vm2', state.private!.id);
     assert.equal(state.vm1.ip, state.vm1.port.fixed_ips[0].ip_address);
     assert.equal(state.vm2.ip, state.vm2.port.fixed_ips[0].ip_address);
-    assert.ok(await pings(state.vm1.ns, state.vm2.ip), 'vm1 pings vm2 (default group: ingress from its members)');
-    assert.ok(await pings(state.vm2.ns, state.vm1.ip), 'vm2 pings vm1');
+    assert.ok(await pingsFrom(state.vm1.ns, state.vm2.ip), 'vm1 pings vm2 (default group: ingress from its members)');
+    assert.ok(await pingsFrom(state.vm2.ns, state.vm1.ip), 'vm2 pings vm1');
   });
 
   test('a security group without ICMP blocks ping; adding the rule allows it within 1 s', async (t) => {
     state.sg = await json('security', 'group', 'create', `${px}-noicmp`);
     await osc('port', 'set', '--no-security-group', '--security-group', state.sg!.id, state.vm2!.port.id);
-    await waitFor('ping blocked', async () => !(await pings(state.vm1!.ns, state.vm2!.ip)), 5000);
-    assert.equal(await pings(state.vm1!.ns, state.vm2!.ip), false, 'no ICMP rule: blocked');
+    await waitFor('ping blocked', async () => !(await pingsFrom(state.vm1!.ns, state.vm2!.ip)), { timeoutMs: 5000 });
+    assert.equal(await pingsFrom(state.vm1!.ns, state.vm2!.ip), false, 'no ICMP rule: blocked');
     const t0 = Date.now();
     state.icmpRule = await json('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', state.sg!.id);
     const created = Date.now();
-    await waitFor('ping allowed', () => pings(state.vm1!.ns, state.vm2!.ip, 0.2), 3000);
+    await waitFor('ping allowed', () => pingsFrom(state.vm1!.ns, state.vm2!.ip, 0.2), { timeoutMs: 3000, intervalMs: 100 });
     const took = Date.now() - created;
     t.diagnostic(`ICMP allowed ${took} ms after the rule create returned`);
     assert.ok(took <= 1000, `rule applied ${took} ms after it was created (CLI call took ${created - t0} ms)`);
   });
 
   test('removing the rule ends a running ping within 1 s (its conntrack entry is deleted)', async (t) => {
-    // One ping process is one ICMP flow: after its first reply it passes as "established".
-    const ping = spawn('ip', ['netns', 'exec', state.vm1!.ns, 'ping', '-n', '-i', '0.2', '-W', '1', '-w', '8', state.vm2!.ip]);
+    // One ping process is one ICMP flow: after its first reply it passes as "established". Its deadline
+    // (-w 60) is far past the observation window, and -O prints a line for every request left unanswered,
+    // so the test sees the same ping still sending, and not answered, after the delete.
+    const ping = spawn('ip', ['netns', 'exec', state.vm1!.ns, 'ping', '-n', '-O', '-i', '0.2', '-W', '1', '-w', '60', state.vm2!.ip]);
     const replies: number[] = [];
+    const unanswered: number[] = [];
+    let partial = '';
     ping.stdout.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (/bytes from/.test(line)) replies.push(Date.now());
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (/bytes from/.test(line)) replies.push(Date.now());
+        else if (/no answer yet/.test(line)) unanswered.push(Date.now());
+      }
     });
     const ended = new Promise((resolve) => ping.on('close', resolve));
     try {
-      await waitFor('the ping is answered', async () => replies.length >= 3, 5000);
+      await waitFor('the ping is answered', async () => replies.length >= 3, { timeoutMs: 5000 });
       await osc('security', 'group', 'rule', 'delete', state.icmpRule!.id);
       const removed = Date.now();
       await sleep(2500);
+      const running = ping.exitCode === null && ping.signalCode === null;
       const late = replies.filter((at) => at > removed + 1000).length;
-      t.diagnostic(`${replies.filter((at) => at > removed).length} replies after the delete returned, ${late} of them later than 1 s`);
+      const lateUnanswered = unanswered.filter((at) => at > removed + 1000).length;
+      t.diagnostic(`${replies.filter((at) => at > removed).length} replies after the delete returned, ${late} of them later than 1 s; ${lateUnanswered} requests unanswered later than 1 s`);
+      assert.ok(running, `the ping is still running at the end of the window (exit ${ping.exitCode}, signal ${ping.signalCode})`);
       assert.equal(late, 0, 'no reply more than 1 s after the rule was removed');
+      assert.ok(lateUnanswered >= 3, `the ping kept sending after the delete: ${lateUnanswered} unanswered requests later than 1 s`);
     } finally {
       ping.kill();
       await ended;
@@ -199,8 +182,8 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     await osc('router', 'add', 'subnet', state.router!.id, state.sub2!.id);
     state.vm3 = await bootVm('vm3', state.net2!.id);
     assert.match(state.vm3.ip, /^10\.1\.0\./);
-    await waitFor('vm3 reaches vm1 through router1', () => pings(state.vm3!.ns, state.vm1!.ip), 10_000);
-    assert.ok(await pings(state.vm1!.ns, state.vm3!.ip), 'vm1 reaches vm3');
+    await waitFor('vm3 reaches vm1 through router1', () => pingsFrom(state.vm3!.ns, state.vm1!.ip), { timeoutMs: 10_000 });
+    assert.ok(await pingsFrom(state.vm1!.ns, state.vm3!.ip), 'vm1 reaches vm3');
   });
 
   test('a floating IP reaches the VM from outside, and a VM without one reaches outside through SNAT', async () => {
@@ -209,11 +192,11 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
     state.fip = await json('floating', 'ip', 'create', '--port', state.vm1!.port.id, state.public!.id);
     const fipAddr = state.fip!.floating_ip_address as string;
     await waitFor('floating IP ACTIVE', async () => (await call('GET', `floatingips/${state.fip!.id}`)).floatingip.status === 'ACTIVE');
-    await waitFor(`ext reaches vm1 at ${fipAddr}`, () => pings(extNs, fipAddr), 10_000);
-    assert.ok(await pings(state.vm1!.ns, '172.24.4.1'), 'vm1 reaches outside (as its floating IP)');
+    await waitFor(`ext reaches vm1 at ${fipAddr}`, () => pingsFrom(extNs, fipAddr), { timeoutMs: 10_000 });
+    assert.ok(await pingsFrom(state.vm1!.ns, '172.24.4.1'), 'vm1 reaches outside (as its floating IP)');
     // The external namespace has no route to 10.1.0.0/24: the reply only arrives because of SNAT.
-    assert.ok(await pings(state.vm3!.ns, '172.24.4.1'), 'vm3 reaches outside through SNAT');
-    assert.equal(await pings(extNs, state.vm3!.ip), false, 'outside cannot reach a VM without a floating IP');
+    assert.ok(await pingsFrom(state.vm3!.ns, '172.24.4.1'), 'vm3 reaches outside through SNAT');
+    assert.equal(await pingsFrom(extNs, state.vm3!.ip), false, 'outside cannot reach a VM without a floating IP');
   });
 
   test('metadata: the DHCP namespace proxies 169.254.169.254 to nova with the port named', async () => {
@@ -255,6 +238,6 @@ describe('linuxbridge backend: namespaces as VMs on real bridges, DHCP, security
       return out;
     };
     let last: string[] = [];
-    await waitFor('the host to be clean', async () => (last = await leftovers()).length === 0, 15_000).catch(() => assert.deepEqual(last, []));
+    await waitFor('the host to be clean', async () => (last = await leftovers()).length === 0, { timeoutMs: 15_000 }).catch(() => assert.deepEqual(last, []));
   });
 });

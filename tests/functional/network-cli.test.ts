@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { hasOpenstackCli, servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { hasOpenstackCli, projectToken, servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
 
 const run = promisify(execFile);
 const skip = hasOpenstackCli() ? undefined : servicesRequired() ? undefined : 'the openstack CLI is not installed';
@@ -18,19 +18,6 @@ describe('openstack network commands against `strata up`', { skip }, () => {
       assert.match(`${err.stderr ?? ''}${err.message}`, pattern);
       return true;
     });
-  };
-
-  /** A project-scoped token and neutron's public endpoint, for calls that check exact statuses. */
-  const apiToken = async (e: NodeJS.ProcessEnv): Promise<{ token: string; url: string }> => {
-    const res = await fetch(`${e.OS_AUTH_URL}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: e.OS_USERNAME, password: e.OS_PASSWORD, domain: { id: 'default' } } } }, scope: { project: { name: e.OS_PROJECT_NAME, domain: { id: 'default' } } } } }),
-    });
-    assert.equal(res.status, 201);
-    const body = (await res.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
-    const url = body.token.catalog.find((c) => c.type === 'network')?.endpoints.find((x) => x.interface === 'public')?.url ?? '';
-    return { token: res.headers.get('x-subject-token') ?? '', url: url.replace(/\/$/, '') };
   };
 
   before(async () => {
@@ -104,7 +91,9 @@ describe('openstack network commands against `strata up`', { skip }, () => {
   });
 
   test('bad input over the API: the exact status, and nothing changed', async () => {
-    const { token, url } = await apiToken(env);
+    const admin = await projectToken(env);
+    const token = admin.token;
+    const url = admin.endpoint('network');
     const call = async (method: string, path: string, tk: string, body?: unknown): Promise<{ status: number; body: any }> => {
       const r = await fetch(`${url}/v2.0/${path}`, { method, headers: { 'x-auth-token': tk, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       const text = await r.text();
@@ -155,7 +144,7 @@ describe('openstack network commands against `strata up`', { skip }, () => {
     await osc(env, 'project', 'create', 'cli-net-other', '--domain', 'default');
     await osc(env, 'user', 'create', 'cli-net-other-user', '--domain', 'default', '--password', 'cli-Pw-3', '--project', 'cli-net-other');
     await osc(env, 'role', 'add', '--project', 'cli-net-other', '--user', 'cli-net-other-user', 'member');
-    const other = (await apiToken({ ...env, OS_USERNAME: 'cli-net-other-user', OS_PASSWORD: 'cli-Pw-3', OS_PROJECT_NAME: 'cli-net-other' })).token;
+    const other = (await projectToken({ ...env, OS_USERNAME: 'cli-net-other-user', OS_PASSWORD: 'cli-Pw-3', OS_PROJECT_NAME: 'cli-net-other' })).token;
     const router = (await call('POST', 'routers', token, { router: { name: 'api-bad-router' } })).body.router;
     for (const [kind, id] of [['networks', net.id], ['subnets', sub.id], ['ports', port.id], ['routers', router.id]] as const) {
       const key = kind.slice(0, -1);

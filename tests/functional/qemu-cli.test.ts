@@ -6,26 +6,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { hasOpenstackCli, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { addVethNamespace, hasOpenstackCli, onPath, pingsFrom, startStrataProcess, waitFor, type StrataProcess, type VethNamespace } from '@strata/testing';
 import { hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
 import { BANNER_END, buildTestImage } from '@strata/virt-qemu';
 
 const run = promisify(execFile);
-
-function onPath(program: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((d) => {
-    try {
-      accessSync(join(d, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** Programs the driver and the image build need (Debian: qemu-system-x86 qemu-utils syslinux mtools dosfstools cpio xorriso). */
 const NEEDED = ['qemu-system-x86_64', 'qemu-img', 'syslinux', 'mcopy', 'mkfs.fat', 'cpio', 'xorriso', 'apt-get', 'dpkg-deb'];
@@ -63,21 +52,6 @@ function qemuPids(needle: string): number[] {
   return out;
 }
 
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined | false>, everyMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
 describe('real VMs: the openstack CLI against `strata up` with the QEMU driver', { skip, timeout: 480_000 }, () => {
@@ -96,7 +70,7 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
    */
   const awaitConsole = async (serverId: string, needle: string, timeoutMs: number, times = 1): Promise<string> => {
     const file = join(dataDir, 'vms', serverId, 'console.log');
-    await until(`"${needle}" on the console of ${serverId}`, timeoutMs, async () => existsSync(file) && count(readFileSync(file, 'utf8'), needle) >= times, 250);
+    await waitFor(`"${needle}" on the console of ${serverId}`, async () => existsSync(file) && count(readFileSync(file, 'utf8'), needle) >= times, { timeoutMs, intervalMs: 250 });
     const text = await consoleLog(serverId);
     assert.ok(count(text, needle) >= times, `console log show has "${needle}"`);
     return text;
@@ -108,7 +82,7 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
   const extNs = `${px}-ext`;
   const extHost = `${px}x0`;
   const extPeer = `${px}x1`;
-  const pingFrom = (ns: string, target: string): Promise<boolean> => run('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', target]).then(() => true, () => false);
+  let ext: VethNamespace | undefined;
   const start = async (): Promise<void> => {
     // NOTE: a restart keeps keystone's port: the openrc written on first start points at it.
     const identityPort = env?.OS_AUTH_URL !== undefined ? new URL(env.OS_AUTH_URL).port : undefined;
@@ -120,12 +94,7 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
   before(async () => {
     if (!existsSync(IMAGE_CACHE)) await buildTestImage({ output: IMAGE_CACHE });
     if (linuxbridge) {
-      await run('ip', ['netns', 'add', extNs]);
-      await run('ip', ['link', 'add', extHost, 'type', 'veth', 'peer', 'name', extPeer, 'netns', extNs]);
-      await run('ip', ['link', 'set', 'dev', extHost, 'up']);
-      await run('ip', ['-n', extNs, 'link', 'set', 'lo', 'up']);
-      await run('ip', ['-n', extNs, 'addr', 'add', '172.24.4.1/24', 'dev', extPeer]);
-      await run('ip', ['-n', extNs, 'link', 'set', 'dev', extPeer, 'up']);
+      ext = await addVethNamespace({ ns: extNs, hostEnd: extHost, peerEnd: extPeer, address: '172.24.4.1/24' });
     }
     dataDir = mkdtempSync(join(tmpdir(), 'strata-qemu-'));
     mkdirSync(join(dataDir, 'images'), { recursive: true });
@@ -149,10 +118,7 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
       await b.teardown();
       await b.close();
     }
-    if (linuxbridge) {
-      await run('ip', ['netns', 'delete', extNs]).catch(() => undefined);
-      await run('ip', ['link', 'delete', extHost]).catch(() => undefined);
-    }
+    await ext?.remove();
     rmSync(dataDir, { recursive: true, force: true });
     assert.equal(code, 0, 'strata up stops cleanly on SIGTERM');
   });
@@ -193,38 +159,38 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     assert.ok(sg !== undefined);
     await osc('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'icmp', sg.ID);
     const net = (await osc('network', 'show', 'private', '-f', 'value', '-c', 'id')).trim();
-    await until(`ping ${fixedIp} from qdhcp-${net}`, 30_000, async () => run('ip', ['netns', 'exec', `qdhcp-${net}`, 'ping', '-c', '1', '-W', '1', fixedIp]).then(() => true, () => false));
+    await waitFor(`ping ${fixedIp} from qdhcp-${net}`, () => pingsFrom(`qdhcp-${net}`, fixedIp), { timeoutMs: 30_000, intervalMs: 2000 });
   });
 
   test('linuxbridge backend: a floating IP answers ping from the external side', { skip: linuxbridge ? undefined : `no linuxbridge backend here: ${bridgeProblem ?? ''}` }, async () => {
     const fip = await json<{ id: string; floating_ip_address: string }>('floating', 'ip', 'create', 'public');
     await osc('server', 'add', 'floating', 'ip', 'vm1', fip.floating_ip_address);
     // The external namespace has no route to the private subnet: only the router's DNAT answers.
-    await until(`ping ${fip.floating_ip_address} from ${extNs}`, 30_000, async () => pingFrom(extNs, fip.floating_ip_address), 500);
-    assert.equal(await pingFrom(extNs, fixedIp), false, 'the fixed IP is not reachable from outside');
+    await waitFor(`ping ${fip.floating_ip_address} from ${extNs}`, () => pingsFrom(extNs, fip.floating_ip_address), { timeoutMs: 30_000, intervalMs: 500 });
+    assert.equal(await pingsFrom(extNs, fixedIp), false, 'the fixed IP is not reachable from outside');
     await osc('server', 'remove', 'floating', 'ip', 'vm1', fip.floating_ip_address);
     await osc('floating', 'ip', 'delete', fip.id);
-    await until(`${fip.floating_ip_address} stops answering`, 30_000, async () => !(await pingFrom(extNs, fip.floating_ip_address)), 500);
+    await waitFor(`${fip.floating_ip_address} stops answering`, async () => !(await pingsFrom(extNs, fip.floating_ip_address)), { timeoutMs: 30_000, intervalMs: 500 });
   });
 
   test('server add volume → the guest sees vdb; server remove volume → it is gone', async () => {
     await osc('volume', 'create', '--size', '1', 'v1');
-    await until('v1 available', 60_000, async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available');
+    await waitFor('v1 available', async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available', { timeoutMs: 60_000, intervalMs: 2000 });
     await osc('server', 'add', 'volume', 'vm1', 'v1');
     await awaitConsole(vm1, 'block device added: vdb', 60_000);
     await osc('server', 'remove', 'volume', 'vm1', 'v1');
     await awaitConsole(vm1, 'block device removed: vdb', 60_000);
-    await until('v1 available again', 60_000, async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available');
+    await waitFor('v1 available again', async () => (await osc('volume', 'show', 'v1', '-f', 'value', '-c', 'status')).trim() === 'available', { timeoutMs: 60_000, intervalMs: 2000 });
     await osc('volume', 'delete', 'v1');
   });
 
   test('server stop → SHUTOFF and no QEMU process; server start → ACTIVE and the banner again', async () => {
     const banners = count(await consoleLog('vm1'), BANNER_END);
     await osc('server', 'stop', 'vm1');
-    await until('SHUTOFF', 90_000, async () => (await status('vm1')) === 'SHUTOFF');
+    await waitFor('SHUTOFF', async () => (await status('vm1')) === 'SHUTOFF', { timeoutMs: 90_000, intervalMs: 2000 });
     assert.deepEqual(qemuPids(vmDir), [], 'no QEMU process after stop');
     await osc('server', 'start', 'vm1');
-    await until('ACTIVE', 60_000, async () => (await status('vm1')) === 'ACTIVE');
+    await waitFor('ACTIVE', async () => (await status('vm1')) === 'ACTIVE', { timeoutMs: 60_000, intervalMs: 2000 });
     await awaitConsole(vm1, BANNER_END, 60_000, banners + 1);
   });
 
@@ -286,7 +252,7 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     const [pid] = qemuPids(vmDir);
     assert.ok(pid !== undefined);
     process.kill(pid, 'SIGTERM');
-    await until('SHUTOFF after the process ended', 30_000, async () => (await status('vm1')) === 'SHUTOFF');
+    await waitFor('SHUTOFF after the process ended', async () => (await status('vm1')) === 'SHUTOFF', { timeoutMs: 30_000, intervalMs: 2000 });
     assert.equal((await osc('server', 'show', 'vm1', '-f', 'value', '-c', 'OS-EXT-STS:power_state')).trim(), '4', 'power state SHUTDOWN');
   });
 

@@ -2,13 +2,13 @@
 // for every service's database and RabbitMQ as the bus, driven by the real `openstack` CLI.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { hasOpenstackCli, servicesRequired, skipUnlessReachable, startStrataProcess, testDatabases, type StrataProcess } from '@strata/testing';
+import { addRabbitVhost, hasOpenstackCli, rabbitmqctlProblem, servicesRequired, skipUnlessReachable, startStrataProcess, testDatabases, type RabbitVhost, type StrataProcess } from '@strata/testing';
 
 const run = promisify(execFile);
 
@@ -17,9 +17,9 @@ const SERVICES = ['identity', 'image', 'compute', 'network', 'block_storage'] as
 
 /** Why the suite cannot run here (CLI tools missing), or undefined; throws when STRATA_REQUIRE_SERVICES=1. */
 function missingTools(): string | undefined {
-  const missing = [hasOpenstackCli() ? undefined : 'the openstack CLI', spawnSync('rabbitmqctl', ['list_vhosts'], { stdio: 'ignore' }).status === 0 ? undefined : 'a working rabbitmqctl (needs root)'].filter((m) => m !== undefined);
+  const missing = [hasOpenstackCli() ? undefined : 'the openstack CLI is not installed', rabbitmqctlProblem()].filter((m) => m !== undefined);
   if (missing.length === 0) return undefined;
-  const message = `${missing.join(' and ')} not available`;
+  const message = missing.join('; ');
   if (servicesRequired()) throw new Error(`${message}, and STRATA_REQUIRE_SERVICES=1 requires it`);
   return `${message}: skipped`;
 }
@@ -32,10 +32,10 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
   for (const engine of engines) {
     const label = engine.name === 'postgres' ? 'PostgreSQL' : 'MariaDB';
     describe(`strata up on ${label} and RabbitMQ, driven by the openstack CLI`, { skip: engine.skip ?? rabbitSkip, concurrency: 1 }, () => {
-      const vhost = `strata-${engine.name}-${process.pid}`;
+      const vhostName = `strata-${engine.name}-${process.pid}`;
+      let vhost: RabbitVhost | undefined;
       const dbPrefix = `strata_up_${engine.name}_${process.pid}_${Date.now().toString(36)}`;
       const drops: Array<() => Promise<void>> = [];
-      let vhostAdded = false;
       /** `[database] connection`: the URL of the databases made in before(), with `{service}` in the name. */
       let connection = '';
       let dataDir: string;
@@ -69,7 +69,7 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
           timeoutMs: 90_000,
           env: {
             OS_DATABASE__CONNECTION: connection,
-            OS_MESSAGING__TRANSPORT_URL: `rabbit://guest:guest@127.0.0.1:5672/${vhost}`,
+            OS_MESSAGING__TRANSPORT_URL: vhost!.transportUrl,
             ...(identityPort !== undefined ? { OS_IDENTITY__PORT: identityPort } : {}),
           },
         });
@@ -81,9 +81,7 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
 
       before(async () => {
         dataDir = mkdtempSync(join(tmpdir(), `strata-${engine.name}-`));
-        await run('rabbitmqctl', ['add_vhost', vhost]);
-        vhostAdded = true;
-        await run('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+        vhost = await addRabbitVhost(vhostName);
         for (const service of SERVICES) {
           const made = await engine.create(`${dbPrefix}_${service}`);
           drops.push(made.drop);
@@ -95,7 +93,7 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
       });
       after(async () => {
         const code = await strata?.stop();
-        const cleanups = [...drops.map((drop) => drop()), vhostAdded ? run('rabbitmqctl', ['delete_vhost', vhost]) : Promise.resolve()];
+        const cleanups = [...drops.map((drop) => drop()), vhost?.remove() ?? Promise.resolve()];
         const results = await Promise.allSettled(cleanups);
         if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
         if (code !== undefined) assert.equal(code, 0, `strata up stops cleanly on SIGTERM:\n${strata?.output().slice(-4000)}`);
@@ -106,8 +104,8 @@ describe('the whole cloud on the real backends', { concurrency: true, timeout: 2
         token = await json<{ id: string; project_id: string }>('token', 'issue');
         assert.ok(token.id.length > 20);
         assert.equal((await get('compute', '/v2.1/flavors')).status, 200, 'the CLI token works on the API');
-        const queues = (await run('rabbitmqctl', ['list_queues', '-p', vhost, '--quiet', '--no-table-headers', 'name'])).stdout.split('\n').map((q) => q.trim());
-        for (const topic of ['compute', 'conductor', 'scheduler']) assert.ok(queues.includes(topic), `queue ${topic} in vhost ${vhost}: ${queues.join(' ')}`);
+        const queues = (await run('rabbitmqctl', ['list_queues', '-p', vhostName, '--quiet', '--no-table-headers', 'name'])).stdout.split('\n').map((q) => q.trim());
+        for (const topic of ['compute', 'conductor', 'scheduler']) assert.ok(queues.includes(topic), `queue ${topic} in vhost ${vhostName}: ${queues.join(' ')}`);
         assert.ok(queues.some((q) => q.startsWith('compute.')), `a per-host compute queue in ${queues.join(' ')}`);
       });
 

@@ -1,17 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { hasOpenstackCli, servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
+import { hasOpenstackCli, onPath, projectToken, servicesRequired, startStrataProcess, type StrataProcess } from '@strata/testing';
 
 const run = promisify(execFile);
 const skip = hasOpenstackCli() ? undefined : servicesRequired() ? undefined : 'the openstack CLI is not installed';
-const hasQemuImg = spawnSync('qemu-img', ['--version'], { stdio: 'ignore' }).status === 0;
+const hasQemuImg = onPath('qemu-img');
 
 describe('the real openstack CLI against `strata up`: block storage', { skip }, () => {
   let strata: StrataProcess;
@@ -19,16 +19,10 @@ describe('the real openstack CLI against `strata up`: block storage', { skip }, 
   let scratch: string;
   const osc = async (e: NodeJS.ProcessEnv, ...args: string[]): Promise<string> => (await run('openstack', args, { env: e, timeout: 60_000 })).stdout;
   const json = async <T>(e: NodeJS.ProcessEnv, ...args: string[]): Promise<T> => JSON.parse(await osc(e, ...args, '-f', 'json')) as T;
-  /** A project-scoped token for REST calls (polling is done over REST: the CLI takes a second per call). */
-  const tokenFor = async (e: NodeJS.ProcessEnv): Promise<{ token: string; project: string; volumeUrl: string }> => {
-    const res = await fetch(`${e.OS_AUTH_URL}/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: e.OS_USERNAME, password: e.OS_PASSWORD, domain: { id: 'default' } } } }, scope: { project: { name: e.OS_PROJECT_NAME, domain: { id: 'default' } } } } }),
-    });
-    const body = (await res.json()) as { token: { project: { id: string }; catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };
-    const url = body.token.catalog.find((c) => c.type === 'block-storage')?.endpoints.find((x) => x.interface === 'public')?.url ?? '';
-    return { token: res.headers.get('x-subject-token') ?? '', project: body.token.project.id, volumeUrl: url };
+  /** A project-scoped token and cinder's URL for REST calls (polling is done over REST: the CLI takes a second per call). */
+  const tokenFor = async (e: NodeJS.ProcessEnv): Promise<{ token: string; volumeUrl: string }> => {
+    const t = await projectToken(e);
+    return { token: t.token, volumeUrl: t.endpoint('block-storage') };
   };
   const waitFor = async (e: NodeJS.ProcessEnv, kind: 'volume' | 'volume snapshot', id: string, want: string): Promise<Record<string, unknown>> => {
     const { token, volumeUrl } = await tokenFor(e);

@@ -1,23 +1,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdentityClient } from '@strata/clients';
-import { startTestCloud } from '@strata/testing';
+import { startHttpStub, startTestCloud, type HttpStub } from '@strata/testing';
 import { passwordTokenSource, readServicePasswords, serviceCredentialsPath } from './service-users.js';
 
 describe('passwordTokenSource', () => {
-  let server: Server;
+  let stub: HttpStub;
   let authUrl: string;
   let issued = 0;
   let lifetimeMs = 600_000;
   let failNext = false;
 
   before(async () => {
-    server = createServer((req, res) => {
+    stub = await startHttpStub((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
@@ -33,11 +32,9 @@ describe('passwordTokenSource', () => {
         res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': `tok-${issued}` }).end(JSON.stringify({ token }));
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const addr = server.address();
-    authUrl = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/v3`;
+    authUrl = `${stub.url}/v3`;
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(() => stub.close());
 
   test('one authentication for concurrent and later calls while the token has time left', async () => {
     issued = 0;

@@ -41,7 +41,6 @@ test('a service token neutron refuses (401) is handed back to its source once, a
     assert.deepEqual(handedBack, [undefined, 'revoked'], 'the refused token went back to the source');
     assert.deepEqual(neutron.tokens.slice(-2), ['revoked', 'valid'], 'the same call, once more with the new token');
     // A source that has nothing better: the 401 stands after one retry.
-    current = 'still-bad';
     networks.useServiceToken(async () => 'still-bad');
     const before = neutron.tokens.length;
     await assert.rejects(networks.boundPort('user-token', 'p1'), (err: { status?: number }) => err.status === 401);
