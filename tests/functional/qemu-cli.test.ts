@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { addVethNamespace, hasOpenstackCli, onPath, pingsFrom, startStrataProcess, waitFor, type StrataProcess, type VethNamespace } from '@strata/testing';
 import { hostProblem, LinuxBridgeNetworkBackend } from '@strata/net-linuxbridge';
-import { BANNER_END, buildTestImage } from '@strata/virt-qemu';
+import { BANNER_END } from '@strata/virt-qemu';
+import { cachedTestImage } from '@strata/virt-qemu/testing';
 
 const run = promisify(execFile);
 
 /** Programs the driver and the image build need (Debian: qemu-system-x86 qemu-utils syslinux mtools dosfstools cpio xorriso). */
-const NEEDED = ['qemu-system-x86_64', 'qemu-img', 'syslinux', 'mcopy', 'mkfs.fat', 'cpio', 'xorriso', 'apt-get', 'dpkg-deb'];
+const NEEDED = ['qemu-system-x86_64', 'qemu-img', 'syslinux', 'mcopy', 'mkfs.fat', 'cpio', 'xorriso', 'apt-get', 'dpkg-deb', 'ssh', 'ssh-keygen'];
 const missing = NEEDED.filter((p) => !onPath(p));
 const skip = !hasOpenstackCli() ? 'the openstack CLI is not installed' : missing.length > 0 ? `real VMs need ${missing.join(', ')} (apt-get install qemu-system-x86 qemu-utils syslinux syslinux-common mtools dosfstools cpio xorriso)` : undefined;
 
@@ -29,8 +30,6 @@ const skip = !hasOpenstackCli() ? 'the openstack CLI is not installed' : missing
 const bridgeProblem = hostProblem() ?? (onPath('ping') ? undefined : 'ping is not installed');
 const linuxbridge = bridgeProblem === undefined;
 
-/** The test image is built once per machine and copied into each test's data dir. */
-const IMAGE_CACHE = join(tmpdir(), 'strata-test-image-cache', 'strata-test.qcow2');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -92,13 +91,15 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
   };
 
   before(async () => {
-    if (!existsSync(IMAGE_CACHE)) await buildTestImage({ output: IMAGE_CACHE });
+    // The test image is built once per version of its sources and copied into the test's data dir.
+    const image = await cachedTestImage();
     if (linuxbridge) {
       ext = await addVethNamespace({ ns: extNs, hostEnd: extHost, peerEnd: extPeer, address: '172.24.4.1/24' });
     }
     dataDir = mkdtempSync(join(tmpdir(), 'strata-qemu-'));
     mkdirSync(join(dataDir, 'images'), { recursive: true });
-    copyFileSync(IMAGE_CACHE, join(dataDir, 'images', 'strata-test.qcow2'));
+    copyFileSync(image, join(dataDir, 'images', 'strata-test.qcow2'));
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'qemu-cli', '-f', join(dataDir, 'id_ed25519')]);
     await start();
   });
 
@@ -134,7 +135,8 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
   });
 
   test('server create --wait → ACTIVE, and the console shows the banner with its hostname within 60 s', async () => {
-    const server = await json<{ id: string; status: string }>('server', 'create', '--image', 'strata-test', '--flavor', 'm1.tiny', '--network', 'private', '--wait', 'vm1');
+    await osc('keypair', 'create', '--public-key', join(dataDir, 'id_ed25519.pub'), 'qemu-key');
+    const server = await json<{ id: string; status: string }>('server', 'create', '--image', 'strata-test', '--flavor', 'm1.tiny', '--network', 'private', '--key-name', 'qemu-key', '--wait', 'vm1');
     assert.equal(server.status, 'ACTIVE');
     vm1 = server.id;
     vmDir = join(dataDir, 'vms', vm1);
@@ -142,6 +144,8 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     const log = await awaitConsole(vm1, BANNER_END, 60_000);
     assert.match(log, /hostname: vm1\b/);
     assert.match(log, new RegExp(`instance-id: ${vm1}`));
+    assert.match(log, /public keys: qemu-key\b/);
+    assert.match(log, /ssh: port 22/);
     const addresses = (await json<{ addresses: Record<string, string[]> }>('server', 'show', 'vm1')).addresses;
     fixedIp = addresses.private?.[0] ?? '';
     if (linuxbridge) assert.match(log, new RegExp(`eth0 ${fixedIp.replace(/\./g, '\\.')}/`), `the guest has its port's fixed IP ${fixedIp} by DHCP`);
@@ -162,12 +166,24 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
     await waitFor(`ping ${fixedIp} from qdhcp-${net}`, () => pingsFrom(`qdhcp-${net}`, fixedIp), { timeoutMs: 30_000, intervalMs: 2000 });
   });
 
-  test('linuxbridge backend: a floating IP answers ping from the external side', { skip: linuxbridge ? undefined : `no linuxbridge backend here: ${bridgeProblem ?? ''}` }, async () => {
+  test('linuxbridge backend: a floating IP answers ping and SSH (with the key pair) from the external side', { skip: linuxbridge ? undefined : `no linuxbridge backend here: ${bridgeProblem ?? ''}` }, async () => {
     const fip = await json<{ id: string; floating_ip_address: string }>('floating', 'ip', 'create', 'public');
     await osc('server', 'add', 'floating', 'ip', 'vm1', fip.floating_ip_address);
     // The external namespace has no route to the private subnet: only the router's DNAT answers.
     await waitFor(`ping ${fip.floating_ip_address} from ${extNs}`, () => pingsFrom(extNs, fip.floating_ip_address), { timeoutMs: 30_000, intervalMs: 500 });
     assert.equal(await pingsFrom(extNs, fixedIp), false, 'the fixed IP is not reachable from outside');
+    // SSH to the floating IP with the server's key pair, once the default group lets port 22 in.
+    const project = (await osc('server', 'show', 'vm1', '-f', 'value', '-c', 'project_id')).trim();
+    const sg = (await json<Array<{ ID: string; Name: string }>>('security', 'group', 'list', '--project', project)).find((g) => g.Name === 'default');
+    assert.ok(sg !== undefined);
+    await osc('security', 'group', 'rule', 'create', '--ingress', '--protocol', 'tcp', '--dst-port', '22', sg.ID);
+    const ssh = ['netns', 'exec', extNs, 'ssh', '-i', join(dataDir, 'id_ed25519'), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', `root@${fip.floating_ip_address}`, 'hostname'];
+    let hostname = '';
+    await waitFor(`ssh root@${fip.floating_ip_address} from ${extNs}`, async () => {
+      hostname = (await run('ip', ssh, { timeout: 60_000 }).catch(() => ({ stdout: '' }))).stdout.trim();
+      return hostname !== '';
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.equal(hostname, 'vm1', 'logged in over SSH with the key pair, through the floating IP');
     await osc('server', 'remove', 'floating', 'ip', 'vm1', fip.floating_ip_address);
     await osc('floating', 'ip', 'delete', fip.id);
     await waitFor(`${fip.floating_ip_address} stops answering`, async () => !(await pingsFrom(extNs, fip.floating_ip_address)), { timeoutMs: 30_000, intervalMs: 500 });
