@@ -1,4 +1,5 @@
 /** Agents (heartbeats, alive/dead), DHCP and L3 scheduling, and availability zones, as neutron's agent and scheduler extensions do. */
+import type { TunnelPeerSpec } from '@strata/net';
 import type { NeutronContext } from './neutron-context.js';
 import { Effects, type PluginCore } from './plugin-core.js';
 import type { NetworkDb } from './objects/common.js';
@@ -33,6 +34,8 @@ export interface AvailabilityZone {
 export class AgentApi {
   readonly #core: PluginCore;
   #ports: PortApi | undefined;
+  /** The live tunnel endpoints agents were last told about (JSON), undefined before the first look. */
+  #tunnelsSeen: string | undefined;
 
   constructor(core: PluginCore) {
     this.#core = core;
@@ -81,6 +84,7 @@ export class AgentApi {
     await this.get(ctx, id);
     ctx.authorize('delete_agent');
     await deleteAgentRow(this.#core.db, id);
+    await this.checkTunnelPeers();
   }
 
   /**
@@ -95,6 +99,42 @@ export class AgentApi {
       fresh ||= created || start;
     }
     if (fresh) await this.#rescheduleAll();
+    await this.checkTunnelPeers();
+  }
+
+  /**
+   * The VXLAN tunnel endpoints of live agents (those reporting `tunneling_ip` and `vxlan` among
+   * their `tunnel_types`, as neutron's Linux bridge and OVS agents do), one per host and address.
+   */
+  async #tunnelEndpoints(): Promise<TunnelPeerSpec[]> {
+    const out = new Map<string, TunnelPeerSpec>();
+    for (const a of await loadAgents(this.#core.db)) {
+      const { tunneling_ip: ip, tunnel_types: types } = a.configurations;
+      if (typeof ip !== 'string' || ip === '' || !Array.isArray(types) || !types.includes('vxlan') || !this.#alive(a)) continue;
+      out.set(`${a.host} ${ip}`, { host: a.host, ip });
+    }
+    return [...out.values()].sort((x, y) => x.host.localeCompare(y.host) || x.ip.localeCompare(y.ip));
+  }
+
+  /** The tunnel endpoints of the other hosts, for the agent of `host` (l2population's flood list). */
+  async tunnelPeers(host: string): Promise<TunnelPeerSpec[]> {
+    return (await this.#tunnelEndpoints()).filter((p) => p.host !== host);
+  }
+
+  /**
+   * Tell every agent (fanout) when the live tunnel endpoints differ from the last look: an agent
+   * came, went dead, was deleted or moved its address. Called after heartbeats and periodically
+   * (an agent that stops reporting sends nothing). Never throws.
+   */
+  async checkTunnelPeers(): Promise<void> {
+    try {
+      const seen = JSON.stringify(await this.#tunnelEndpoints());
+      if (seen === this.#tunnelsSeen) return;
+      this.#tunnelsSeen = seen;
+      this.#core.notifier.tunnelPeersUpdated();
+    } catch (err) {
+      this.#core.log.warn({ err: (err as Error).message }, 'tunnel endpoint check failed');
+    }
   }
 
   async #rescheduleAll(): Promise<void> {

@@ -17,7 +17,7 @@ export const networkSchema = {
     physical_interface_mappings: stringOpt('public:', 'linuxbridge backend: physical networks and the host interface each is bridged to; an empty interface gives a bridge without uplink (one host). Possible values: a comma-separated list of <physnet>:<interface>.', (v) =>
       v.split(',').every((e) => e.trim() === '' || /^[^:\s]+:[A-Za-z0-9_.-]{0,15}$/.test(e.trim())) ? undefined : 'expected <physnet>:<interface> entries (interface names at most 15 characters)',
     ),
-    vxlan_local_ip: stringOpt('', 'linuxbridge backend: local IPv4 address of VXLAN devices; empty means VXLAN networks are bridges local to this host.', (v) =>
+    vxlan_local_ip: stringOpt('', "linuxbridge backend: local IPv4 address (VTEP) of VXLAN devices, reported as the agent's tunneling_ip; the agents of other hosts flood VXLAN traffic to it and this host to theirs. Empty means VXLAN networks are bridges local to this host.", (v) =>
       v === '' || /^\d{1,3}(\.\d{1,3}){3}$/.test(v) ? undefined : 'expected an IPv4 address',
     ),
     run_agent: boolOpt(true, 'Whether the all-in-one starts a neutron-agent for this host.'),

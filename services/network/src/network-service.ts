@@ -72,6 +72,8 @@ export class NetworkService {
   readonly #rpc: RpcServer | undefined;
   readonly #notifier: AgentNotifier;
   readonly #log: Logger;
+  /** Looks for agents that went dead or came back (tunnel peers). */
+  readonly #watch: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(app: FastifyInstance, apis: NetworkApis, core: PluginCore, database: Database<NetworkDatabase>, rpc: RpcServer | undefined, notifier: AgentNotifier, nova: NovaNotifier, log: Logger) {
@@ -84,6 +86,10 @@ export class NetworkService {
     this.#rpc = rpc;
     this.#notifier = notifier;
     this.#log = log;
+    if (rpc !== undefined) {
+      this.#watch = setInterval(() => void apis.agents.checkTunnelPeers(), Math.max(250, core.settings.agentDownTimeMs / 2));
+      this.#watch.unref();
+    }
   }
 
   /** Open the database, apply migrations, build the plugin and the app, and start the plugin RPC server (not yet listening on HTTP). */
@@ -161,6 +167,7 @@ export class NetworkService {
   /** Stop HTTP and RPC, flush agent notifications, close the database. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      clearInterval(this.#watch);
       await this.app.close();
       await this.#rpc?.stop();
       await this.#notifier.close();

@@ -6,7 +6,7 @@ import { silentLogger } from '@strata/log';
 import { requestJson } from '@strata/clients';
 import { createTransport, type RuntimeTransport } from '@strata/rpc';
 import { Tracer } from '@strata/trace';
-import { NoopNetworkBackend } from '@strata/net-fake';
+import { NoopNetworkBackend, type NoopNetworkBackendOptions } from '@strata/net-fake';
 import type { TestCloud } from '@strata/testing';
 import { NetworkService } from './network-service.js';
 import { NetworkAgent } from './agent/network-agent.js';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   readonly host?: string;
   readonly settings?: Partial<PluginSettings>;
   readonly reportIntervalMs?: number;
+  /** Options of the agent's noop backend. */
+  readonly backendOptions?: NoopNetworkBackendOptions;
 }
 
 /** A server (and agent) under test. */
@@ -48,6 +50,8 @@ export interface NetHarness {
   readonly transport: RuntimeTransport;
   /** Send a request through app.inject. */
   call(method: string, url: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
+  /** Start (and resync) one more agent, for another host, on the same bus; closed with the harness. */
+  startAgent(host: string, backend: NoopNetworkBackend): Promise<NetworkAgent>;
   /** Poll `fn` until it returns true (or fail after `ms`). */
   until(fn: () => Promise<boolean>, ms?: number, what?: string): Promise<void>;
   close(): Promise<void>;
@@ -64,13 +68,16 @@ export async function startNetwork(tc: TestCloud, opts: HarnessOptions): Promise
   const topicPrefix = `strata_test_${RUN}_${n}_`;
   const transport = await createTransport(opts.transportUrl ?? `memory://network-test-${RUN}-${n}`);
   const service = await NetworkService.create({ databaseUrl: opts.databaseUrl, authUrl: tc.authUrl, logger: silentLogger(), tracer, transport, topicPrefix, host: `server-${n}`, settings: opts.settings ?? {}, requireEnforcement: true, tokenCacheTtlMs: 60_000 });
-  const backend = new NoopNetworkBackend();
+  const backend = new NoopNetworkBackend(opts.backendOptions);
+  const extra: NetworkAgent[] = [];
+  const startAgent = async (agentHost: string, agentBackend: NoopNetworkBackend): Promise<NetworkAgent> => {
+    const a = await NetworkAgent.create({ host: agentHost, transport, backend: agentBackend, logger: silentLogger(), tracer, topicPrefix, reportIntervalMs: opts.reportIntervalMs ?? 30_000, rpcTimeoutMs: 10_000 });
+    await a.start();
+    await a.synced();
+    return a;
+  };
   let agent: NetworkAgent | undefined;
-  if (opts.agent !== false) {
-    agent = await NetworkAgent.create({ host, transport, backend, logger: silentLogger(), tracer, topicPrefix, reportIntervalMs: opts.reportIntervalMs ?? 30_000, rpcTimeoutMs: 10_000 });
-    await agent.start();
-    await agent.synced();
-  }
+  if (opts.agent !== false) agent = await startAgent(host, backend);
   const call = async (method: string, url: string, o: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> => {
     const res = await service.app.inject({
       method: method as never,
@@ -96,14 +103,20 @@ export async function startNetwork(tc: TestCloud, opts: HarnessOptions): Promise
     transport,
     call,
     until,
+    startAgent: async (agentHost, agentBackend) => {
+      const a = await startAgent(agentHost, agentBackend);
+      extra.push(a);
+      return a;
+    },
     close: async () => {
+      for (const a of extra) await a.close();
       await agent?.close();
       await service.close();
       await transport.close();
       if (opts.transportUrl?.startsWith('rabbit:') === true) {
         // Durable topic queues outlive the test; remove this run's.
         const admin = new Connection(opts.transportUrl.replace(/^rabbit:/, 'amqp:').replace(/\/$/, ''));
-        for (const q of [`${topicPrefix}q-plugin`, `${topicPrefix}q-plugin.server-${n}`, `${topicPrefix}neutron-agent`, `${topicPrefix}neutron-agent.${host}`]) await admin.queueDelete({ queue: q }).catch(() => undefined);
+        for (const q of [`${topicPrefix}q-plugin`, `${topicPrefix}q-plugin.server-${n}`, `${topicPrefix}neutron-agent`, ...[host, ...extra.map((a) => a.host)].map((h) => `${topicPrefix}neutron-agent.${h}`)]) await admin.queueDelete({ queue: q }).catch(() => undefined);
         await admin.close();
       }
     },

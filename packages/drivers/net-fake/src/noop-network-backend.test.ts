@@ -41,3 +41,15 @@ test('noop backend fails the ports it is told to, and honours an aborted signal'
   assert.equal(b.ports.has('bad'), false);
   await assert.rejects(b.plugPort(port('p1'), { signal: AbortSignal.abort(new Error('stop')) }), /stop/);
 });
+
+test('noop backend reports a tunnel endpoint only when given one, and records the tunnel peers it is set', async () => {
+  const plain = new NoopNetworkBackend();
+  assert.equal(plain.configurations().tunneling_ip, undefined);
+  const b = new NoopNetworkBackend({ tunnelingIp: '192.0.2.7' });
+  assert.equal(b.configurations().tunneling_ip, '192.0.2.7');
+  assert.deepEqual(b.configurations().tunnel_types, ['vxlan']);
+  await b.setTunnelPeers([{ host: 'h2', ip: '192.0.2.8' }]);
+  assert.deepEqual(b.tunnelPeers, [{ host: 'h2', ip: '192.0.2.8' }]);
+  await b.setTunnelPeers([]);
+  assert.deepEqual(b.tunnelPeers, []);
+});

@@ -1,5 +1,5 @@
 /** NoopNetworkBackend: records what the agent asks for and changes nothing on the host. */
-import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec } from '@strata/net';
+import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec, TunnelPeerSpec } from '@strata/net';
 
 /** One recorded call, for tests that check what the agent did. */
 export interface NoopBackendCall {
@@ -13,6 +13,8 @@ export interface NoopNetworkBackendOptions {
   readonly failPorts?: ReadonlySet<string>;
   /** Delay every call by this many ms (tests of slow hosts). @default 0 */
   readonly delayMs?: number;
+  /** A VTEP address to report as `tunneling_ip` (tests of tunnel peers); '' = none. @default '' */
+  readonly tunnelingIp?: string;
 }
 
 function aborted(signal: AbortSignal | undefined): void {
@@ -37,12 +39,16 @@ export class NoopNetworkBackend implements NetworkBackend {
   readonly routers = new Map<string, RouterSpec>();
   /** Every call in order. */
   readonly calls: NoopBackendCall[] = [];
+  /** The tunnel peers last set (empty until the agent sets them). */
+  tunnelPeers: readonly TunnelPeerSpec[] = [];
   readonly #failPorts: ReadonlySet<string>;
   readonly #delayMs: number;
+  readonly #tunnelingIp: string;
 
   constructor(options: NoopNetworkBackendOptions = {}) {
     this.#failPorts = options.failPorts ?? new Set();
     this.#delayMs = options.delayMs ?? 0;
+    this.#tunnelingIp = options.tunnelingIp ?? '';
   }
 
   /** Build one (the shape every backend has). */
@@ -51,7 +57,8 @@ export class NoopNetworkBackend implements NetworkBackend {
   }
 
   configurations(): Readonly<Record<string, unknown>> {
-    return { backend: 'noop', devices: this.ports.size, networks: this.networks.size, routers: this.routers.size };
+    const tunnel = this.#tunnelingIp !== '' ? { tunnel_types: ['vxlan'], tunneling_ip: this.#tunnelingIp } : {};
+    return { backend: 'noop', devices: this.ports.size, networks: this.networks.size, routers: this.routers.size, ...tunnel };
   }
 
   async #enter(method: string, id: string, options: BackendCallOptions | undefined): Promise<void> {
@@ -110,6 +117,11 @@ export class NoopNetworkBackend implements NetworkBackend {
   async deleteRouter(routerId: string, options?: BackendCallOptions): Promise<void> {
     await this.#enter('deleteRouter', routerId, options);
     this.routers.delete(routerId);
+  }
+
+  async setTunnelPeers(peers: readonly TunnelPeerSpec[], options?: BackendCallOptions): Promise<void> {
+    await this.#enter('setTunnelPeers', '*', options);
+    this.tunnelPeers = peers.map((p) => ({ ...p }));
   }
 
   async reconcile(state: DesiredHostState, options?: BackendCallOptions): Promise<void> {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NetworkSpec } from '@strata/net';
 import type { HostCommands } from './host-commands.js';
-import { checkIfname, checkMac, checkNetns, names } from './names.js';
+import { checkIfname, checkIpv4, checkMac, checkNetns, isIpv4, names } from './names.js';
 import type { OwnedState } from './owned-state.js';
 
 /** Host settings of the L2 side. */
@@ -99,7 +99,8 @@ export async function ensureBridge(cmd: HostCommands, state: OwnedState, setting
       if (seg.networkType === 'vlan') {
         await cmd.ip(['link', 'add', 'link', checkIfname(settings.interfaceMappings[seg.physicalNetwork!]!), 'name', uplink, 'type', 'vlan', 'id', String(seg.segmentationId)]);
       } else if (seg.networkType === 'vxlan') {
-        await cmd.ip(['link', 'add', uplink, 'type', 'vxlan', 'id', String(seg.segmentationId), 'local', settings.vxlanLocalIp, 'dstport', '4789', 'nolearning']);
+        // Learning on: unicast follows the MACs seen behind each peer; the flood entries (syncFloodEntries) carry the rest.
+        await cmd.ip(['link', 'add', uplink, 'type', 'vxlan', 'id', String(seg.segmentationId), 'local', checkIpv4(settings.vxlanLocalIp), 'dstport', '4789', 'learning']);
       } else throw new Error(`physical interface ${uplink} of network ${network.id} does not exist`);
     }
     await cmd.ip(['link', 'set', 'dev', uplink, 'master', bridge, 'up']);
@@ -118,6 +119,38 @@ export async function deleteBridge(cmd: HostCommands, state: OwnedState, network
   if (await linkExists(cmd, owned.bridge)) await cmd.ip(['link', 'delete', 'dev', owned.bridge, 'type', 'bridge'], { allowFail: true });
   delete state.data.networks[networkId];
   state.save();
+}
+
+/** The MAC of a VXLAN device's flood entries (broadcast, unknown unicast, multicast). */
+export const FLOOD_MAC = '00:00:00:00:00:00';
+
+/** One forwarding entry of a VXLAN device that sends to a remote address. */
+export interface VxlanFdbEntry {
+  readonly mac: string;
+  readonly dst: string;
+}
+
+/** The entries of a VXLAN device that point at a remote address (its own, not the bridge's). */
+export async function vxlanRemoteEntries(cmd: HostCommands, device: string): Promise<VxlanFdbEntry[]> {
+  const r = await cmd.run('bridge', ['-j', 'fdb', 'show', 'dev', checkIfname(device)]);
+  const parsed = JSON.parse(r.stdout || '[]') as Array<{ mac?: string; dst?: string; master?: string }>;
+  return parsed.flatMap((e) => (e.mac !== undefined && e.dst !== undefined && e.master === undefined ? [{ mac: e.mac.toLowerCase(), dst: e.dst }] : []));
+}
+
+/**
+ * Head-end replication, as neutron's l2population: one all-zero entry per peer, so a VXLAN device
+ * floods to exactly `peers`; entries it learned (or was given) behind any other address go too,
+ * so nothing is sent to a host that left. `learning` is switched on for devices made before.
+ */
+export async function syncFloodEntries(cmd: HostCommands, device: string, peers: readonly string[]): Promise<void> {
+  const dev = checkIfname(device);
+  const want = new Set(peers);
+  for (const p of want) if (!isIpv4(p)) throw new Error(`invalid tunnel peer address ${JSON.stringify(p)}`);
+  await cmd.ip(['link', 'set', 'dev', dev, 'type', 'vxlan', 'learning'], { allowFail: true });
+  const have = await vxlanRemoteEntries(cmd, dev);
+  const flooding = new Set(have.filter((e) => e.mac === FLOOD_MAC).map((e) => e.dst));
+  for (const ip of want) if (!flooding.has(ip)) await cmd.run('bridge', ['fdb', 'append', FLOOD_MAC, 'dev', dev, 'dst', ip]);
+  for (const e of have) if (!want.has(e.dst) && isIpv4(e.dst)) await cmd.run('bridge', ['fdb', 'del', checkMac(e.mac), 'dev', dev, 'dst', checkIpv4(e.dst)], { allowFail: true });
 }
 
 /** Settings of a device end the backend plugs into a bridge. */

@@ -4,16 +4,16 @@ import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec } from '@strata/net';
+import type { AddressPairSpec, BackendCallOptions, DesiredHostState, DhcpSpec, NetworkBackend, NetworkBackendCapabilities, NetworkSpec, PortSecuritySpec, PortSpec, RouterResult, RouterSpec, TunnelPeerSpec } from '@strata/net';
 import { silentLogger, type Logger } from '@strata/log';
 import { deleteConntrack, HostCommands, missingTool } from './host-commands.js';
 import { OwnedState } from './owned-state.js';
-import { deleteBridge, deleteLink, deleteNetns, deviceInPlace, ensureBridge, ensureNetns, ensureVeth, linkExists, netnsExists, syncAddresses, type L2Settings } from './l2.js';
+import { deleteBridge, deleteLink, deleteNetns, deviceInPlace, deviceUp, ensureBridge, ensureNetns, ensureVeth, linkExists, netnsExists, syncAddresses, syncFloodEntries, type L2Settings } from './l2.js';
 import { conntrackFlushes, firewallDiffScript, firewallModel, firewallRemoveScript, firewallScript, type FirewallModel, type FirewallPort } from './firewall.js';
 import { METADATA_IP, dnsmasqConfig, livePid, runDnsmasq, servesDhcp, stopPidFile } from './dhcp.js';
 import { enableForwarding, portAddresses, radvdConfig, routerNatScript, runRadvd } from './router.js';
 import { MetadataRelay } from './metadata-relay.js';
-import { checkIfname, checkIpv4, checkMac, hostSideMac, names } from './names.js';
+import { checkIfname, checkIpv4, checkMac, hostSideMac, isIpv4, names } from './names.js';
 
 /** Options of the backend. */
 export interface LinuxBridgeOptions {
@@ -29,7 +29,7 @@ export interface LinuxBridgeOptions {
 }
 
 /** The tools the backend runs. */
-export const REQUIRED_TOOLS = ['ip', 'nft', 'dnsmasq', 'sysctl'] as const;
+export const REQUIRED_TOOLS = ['ip', 'bridge', 'nft', 'dnsmasq', 'sysctl'] as const;
 
 /** Parse `physnet:iface,physnet2:iface2` (iface may be empty). */
 export function parseInterfaceMappings(text: string): Record<string, string> {
@@ -116,6 +116,10 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
   readonly #routersReady = new Set<string>();
   /** Whether `radvd` is installed (undefined: not looked for yet; a missing one is said once in the log). */
   #radvd: boolean | undefined;
+  /** VTEP addresses of the other hosts (sorted), flooded to from every VXLAN device. */
+  #tunnelPeers: readonly string[] = [];
+  /** The peer list last applied to each VXLAN device by this process (comma-joined). */
+  readonly #floodApplied = new Map<string, string>();
 
   private constructor(opts: LinuxBridgeOptions, log: Logger) {
     this.#log = log;
@@ -167,7 +171,54 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
 
   ensureNetwork(network: NetworkSpec, options?: BackendCallOptions): Promise<void> {
     return this.#serial(options, async () => {
-      await ensureBridge(this.#cmd, this.#state, this.#l2, network);
+      await this.#ensureBridge(network);
+    });
+  }
+
+  /**
+   * ensureBridge, then (VXLAN) the device's flood entries when the peers changed since this process
+   * last set them there, or the device is new.
+   */
+  async #ensureBridge(network: NetworkSpec): Promise<string> {
+    const seg = network.segment;
+    const vxlan = seg.networkType === 'vxlan' && this.#l2.vxlanLocalIp !== '' && seg.segmentationId !== null ? names.vxlan(seg.segmentationId) : undefined;
+    if (vxlan !== undefined && !deviceUp(vxlan)) this.#floodApplied.delete(vxlan);
+    const bridge = await ensureBridge(this.#cmd, this.#state, this.#l2, network);
+    if (vxlan !== undefined) await this.#syncFlood(vxlan);
+    return bridge;
+  }
+
+  async #syncFlood(device: string): Promise<void> {
+    const text = this.#tunnelPeers.join(',');
+    if (this.#floodApplied.get(device) === text) return;
+    this.#floodApplied.delete(device);
+    await syncFloodEntries(this.#cmd, device, this.#tunnelPeers);
+    this.#floodApplied.set(device, text);
+  }
+
+  /** VXLAN devices of the networks wired here. */
+  #vxlanDevices(): string[] {
+    return Object.values(this.#state.data.networks).flatMap((n) => (n.uplink !== null && /^vxlan-\d+$/.test(n.uplink) ? [n.uplink] : []));
+  }
+
+  setTunnelPeers(peers: readonly TunnelPeerSpec[], options?: BackendCallOptions): Promise<void> {
+    return this.#serial(options, async () => {
+      const own = this.#l2.vxlanLocalIp;
+      const ips = new Set<string>();
+      for (const p of peers) {
+        if (!isIpv4(p.ip)) this.#log.warn({ host: p.host, ip: p.ip }, 'tunnel peer without an IPv4 address skipped');
+        else if (p.ip !== own) ips.add(p.ip);
+      }
+      this.#tunnelPeers = [...ips].sort();
+      if (own === '') return;
+      for (const device of this.#vxlanDevices()) {
+        try {
+          await this.#syncFlood(device);
+        } catch (err) {
+          this.#log.error({ device, err: (err as Error).message }, 'failed to set the flood entries of a VXLAN device');
+        }
+      }
+      this.#log.info({ peers: this.#tunnelPeers.length }, 'tunnel peers set');
     });
   }
 
@@ -181,6 +232,8 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
     if (Object.values(d.ports).some((p) => p.networkId === networkId)) return;
     if (d.dhcp[networkId] !== undefined) return;
     if (Object.values(d.routers).some((r) => Object.values(r.ports).some((p) => p.networkId === networkId))) return;
+    const uplink = d.networks[networkId]?.uplink;
+    if (uplink !== undefined && uplink !== null) this.#floodApplied.delete(uplink);
     await deleteBridge(this.#cmd, this.#state, networkId);
   }
 
@@ -239,7 +292,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
 
   /** What plugging a port takes: its bridge (made now), the `ip` commands for its device, and the bookkeeping after them. */
   async #planPlug(port: PortSpec): Promise<PlugPlan> {
-    const bridge = await ensureBridge(this.#cmd, this.#state, this.#l2, port.network);
+    const bridge = await this.#ensureBridge(port.network);
     if (port.deviceOwner.startsWith('network:')) return { commands: [], finish: async () => undefined };
     const device = names.tap(port.id);
     const kind = wantsVeth(port.deviceOwner) ? 'veth' : 'tap';
@@ -387,7 +440,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
       await this.#removeDhcp(netId);
       return;
     }
-    const bridge = await ensureBridge(this.#cmd, this.#state, this.#l2, spec.network);
+    const bridge = await this.#ensureBridge(spec.network);
     const ns = names.dhcpNs(netId);
     const device = names.tap(spec.dhcpPort.id);
     const inner = names.dhcpIf(spec.dhcpPort.id);
@@ -475,7 +528,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
       await this.#gcNetwork(p.networkId);
     }
     for (const { p, inner } of wanted) {
-      const bridge = await ensureBridge(this.#cmd, this.#state, this.#l2, p.network);
+      const bridge = await this.#ensureBridge(p.network);
       if (!deviceInPlace(names.tap(p.portId), bridge, hostSideMac(p.macAddress))) {
         this.#addrCache.delete(`${ns}/${inner}`);
         await ensureVeth(this.#cmd, { device: names.tap(p.portId), bridge, mac: hostSideMac(p.macAddress), mtu: p.network.mtu, peer: inner, peerMac: p.macAddress, peerNs: ns });

@@ -19,4 +19,5 @@ export type {
   RouterSpec,
   RouterResult,
   DesiredHostState,
+  TunnelPeerSpec,
 } from './network-backend.js';

@@ -154,6 +154,13 @@ export interface DesiredHostState {
   readonly routers: readonly RouterSpec[];
 }
 
+/** Another host's VXLAN tunnel endpoint: the `tunneling_ip` its L2 agent reports. */
+export interface TunnelPeerSpec {
+  readonly host: string;
+  /** The peer's VTEP address (IPv4). */
+  readonly ip: string;
+}
+
 /** What the backend can do; the agent reports these to the server in its heartbeats. */
 export interface NetworkBackendCapabilities {
   readonly networkTypes: ReadonlyArray<SegmentSpec['networkType']>;
@@ -207,6 +214,14 @@ export interface NetworkBackend {
   ensureRouter(spec: RouterSpec, options?: BackendCallOptions): Promise<RouterResult>;
   /** Tear a router down. */
   deleteRouter(routerId: string, options?: BackendCallOptions): Promise<void>;
+
+  /**
+   * The tunnel endpoints of the other hosts, for head-end replication (neutron's l2population
+   * without multicast): broadcast, unknown unicast and multicast frames of every VXLAN network go
+   * to each of them. Replaces the previous list; applies to the VXLAN networks wired now and
+   * later. Backends without tunnels leave it out.
+   */
+  setTunnelPeers?(peers: readonly TunnelPeerSpec[], options?: BackendCallOptions): Promise<void>;
 
   /** Apply the whole desired state and remove whatever is on the host but not in it (after a restart). */
   reconcile(state: DesiredHostState, options?: BackendCallOptions): Promise<void>;

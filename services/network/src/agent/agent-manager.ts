@@ -72,6 +72,7 @@ export class AgentManager implements AgentRpc {
   async resync(): Promise<void> {
     const ctx = this.#ctx();
     const state = await this.#plugin.getHostState(ctx, { host: this.#host });
+    await this.#syncTunnelPeers(ctx);
     await this.#backend.reconcile(state);
     this.#plugged.clear();
     for (const p of state.ports) this.#plugged.add(p.id);
@@ -156,6 +157,28 @@ export class AgentManager implements AgentRpc {
 
   async routerDeleted(_ctx: RpcContext, args: { routerId: string }): Promise<void> {
     await this.#locks.run(`router:${args.routerId}`, () => this.#backend.deleteRouter(args.routerId));
+  }
+
+  async tunnelPeersUpdated(ctx: RpcContext, _args: Record<string, never>): Promise<void> {
+    await this.#syncTunnelPeers(this.#ctx(ctx));
+  }
+
+  /** Read the tunnel peers again without being told (the agent does after its heartbeats). */
+  refreshTunnelPeers(): Promise<void> {
+    return this.#syncTunnelPeers(this.#ctx());
+  }
+
+  /** Give the backend the tunnel endpoints of the other hosts (backends with tunnels only); failures are logged. */
+  async #syncTunnelPeers(ctx: RpcContext): Promise<void> {
+    const backend = this.#backend;
+    if (backend.setTunnelPeers === undefined) return;
+    await this.#locks.run('tunnels', async () => {
+      try {
+        await backend.setTunnelPeers!(await this.#plugin.getTunnelPeers(ctx, { host: this.#host }));
+      } catch (err) {
+        this.#log.warn({ err: (err as Error).message }, 'failed to set tunnel peers');
+      }
+    });
   }
 
   async securityGroupsUpdated(ctx: RpcContext, args: { securityGroupIds: string[] }): Promise<void> {

@@ -1,11 +1,12 @@
 // The plugin <-> agent RPC on every bus: memory:// always, rabbit:// where RabbitMQ is reachable (required with STRATA_REQUIRE_SERVICES=1).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NoopNetworkBackend } from '@strata/net-fake';
 import { skipUnlessReachable, startTestCloud, type TestCloud } from '@strata/testing';
 import { newCaller, startNetwork, type Caller, type NetHarness } from '../test-support.js';
 
@@ -13,6 +14,8 @@ const BUSES = [
   { name: 'memory', url: undefined, skip: undefined },
   { name: 'rabbit', url: 'rabbit://guest:guest@127.0.0.1:5672/', skip: await skipUnlessReachable('RabbitMQ', '127.0.0.1', 5672) },
 ] as const;
+
+const peersOf = (x: NoopNetworkBackend): string => JSON.stringify(x.tunnelPeers);
 
 describe('agent RPC', () => {
   let tc: TestCloud;
@@ -28,7 +31,7 @@ describe('agent RPC', () => {
       let user: Caller;
       before(async () => {
         const dir = mkdtempSync(join(tmpdir(), 'strata-net-rpc-'));
-        h = await startNetwork(tc, { databaseUrl: `sqlite://${join(dir, 'network.sqlite')}`, ...(bus.url !== undefined ? { transportUrl: bus.url } : {}), settings: { agentDownTimeMs: 1500 }, reportIntervalMs: 300 });
+        h = await startNetwork(tc, { databaseUrl: `sqlite://${join(dir, 'network.sqlite')}`, ...(bus.url !== undefined ? { transportUrl: bus.url } : {}), settings: { agentDownTimeMs: 1500 }, reportIntervalMs: 300, backendOptions: { tunnelingIp: '192.0.2.1' } });
         admin = await tc.adminToken();
         user = await newCaller(tc, `rpc-${bus.name}`);
       });
@@ -58,6 +61,42 @@ describe('agent RPC', () => {
         const before = h.backend.ports.get(p.id)!.security.rules.length;
         await h.call('POST', '/v2.0/security-group-rules', { token: user.token, body: { security_group_rule: { security_group_id: sg.id, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80 } } });
         await h.until(async () => h.backend.ports.get(p.id)!.security.rules.length === before + 1, 8000, 'firewall refreshed');
+      });
+
+      test('tunnel peers: each agent gets the VTEPs of the other live hosts, again when one joins or goes dead', async () => {
+        await h.until(async () => h.backend.calls.some((c) => c.method === 'setTunnelPeers'), 8000, 'peers set at resync');
+        assert.deepEqual(h.backend.tunnelPeers, [], 'alone: no peers');
+        const l2 = (await h.call('GET', '/v2.0/agents', { token: admin })).body.agents.find((a: { host: string; agent_type: string }) => a.host === h.host && a.agent_type === 'Noop agent');
+        assert.equal(l2.configurations.tunneling_ip, '192.0.2.1');
+        assert.deepEqual(l2.configurations.tunnel_types, ['vxlan']);
+        const hostB = `${h.host}-b`;
+        const b = new NoopNetworkBackend({ tunnelingIp: '192.0.2.2' });
+        const agentB = await h.startAgent(hostB, b);
+        const plain = new NoopNetworkBackend();
+        await h.startAgent(`${h.host}-c`, plain);
+        await h.until(async () => peersOf(h.backend) === JSON.stringify([{ host: hostB, ip: '192.0.2.2' }]), 8000, 'the first agent hears of the one that joined');
+        await h.until(async () => peersOf(b) === JSON.stringify([{ host: h.host, ip: '192.0.2.1' }]), 8000, 'the new agent gets the first one');
+        await h.until(async () => plain.tunnelPeers.length === 2, 8000, 'an agent without tunnels is no peer, but hears of both');
+        await agentB.close();
+        await h.until(async () => h.backend.tunnelPeers.length === 0 && peersOf(plain) === JSON.stringify([{ host: h.host, ip: '192.0.2.1' }]), 8000, 'a dead agent is no longer a peer');
+      });
+
+      test('the server tells every agent at once (fanout) when an agent joins or is deleted, without waiting for heartbeats', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'strata-net-tun-'));
+        const quiet = await startNetwork(tc, { databaseUrl: `sqlite://${join(dir, 'network.sqlite')}`, ...(bus.url !== undefined ? { transportUrl: bus.url } : {}), reportIntervalMs: 600_000, backendOptions: { tunnelingIp: '192.0.2.11' } });
+        try {
+          const hostB = `${quiet.host}-b`;
+          const b = new NoopNetworkBackend({ tunnelingIp: '192.0.2.12' });
+          await quiet.startAgent(hostB, b);
+          await quiet.until(async () => peersOf(quiet.backend) === JSON.stringify([{ host: hostB, ip: '192.0.2.12' }]), 5000, 'the first agent hears of the one that joined');
+          assert.deepEqual(b.tunnelPeers, [{ host: quiet.host, ip: '192.0.2.11' }]);
+          const l2b = (await quiet.call('GET', '/v2.0/agents', { token: admin })).body.agents.find((a: { host: string; agent_type: string }) => a.host === hostB && a.agent_type === 'Noop agent');
+          assert.equal((await quiet.call('DELETE', `/v2.0/agents/${l2b.id}`, { token: admin })).status, 204);
+          await quiet.until(async () => quiet.backend.tunnelPeers.length === 0, 5000, 'a deleted agent is no longer a peer');
+        } finally {
+          await quiet.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       test('an agent that stops reporting shows dead', async () => {

@@ -4,13 +4,14 @@
  * Version history:
  * - 1.0 - portUpdated, portDeleted, networkDeleted, dhcpNetworkUpdated, dhcpNetworkRemoved,
  *         routerUpdated, routerDeleted, securityGroupsUpdated
+ * - 1.1 - tunnelPeersUpdated
  */
 import { RpcClient, type RpcContext, type Transport } from '@strata/rpc';
 
 /** The topic every neutron-agent consumes; each also takes `neutron-agent.<host>`. */
 export const AGENT_TOPIC = 'neutron-agent';
 /** The version this code implements. */
-export const AGENT_RPC_VERSION = '1.0';
+export const AGENT_RPC_VERSION = '1.1';
 
 /**
  * The contract. Every method is a cast (a command; the agent reads what it needs back through the
@@ -33,6 +34,8 @@ export interface AgentRpc {
   routerDeleted(ctx: RpcContext, args: { routerId: string }): Promise<void>;
   /** cast (fanout): rules of these groups changed; refresh the ports that use them. */
   securityGroupsUpdated(ctx: RpcContext, args: { securityGroupIds: string[] }): Promise<void>;
+  /** cast (fanout, 1.1): the live VXLAN tunnel endpoints changed; read them back (getTunnelPeers). */
+  tunnelPeersUpdated(ctx: RpcContext, args: Record<string, never>): Promise<void>;
 }
 
 /** Sends AgentRpc messages (neutron's agent notifier API). */
@@ -67,5 +70,8 @@ export class AgentRpcClient {
   }
   securityGroupsUpdated(ctx: RpcContext, securityGroupIds: string[]): Promise<void> {
     return this.#client.prepare({ fanout: true }).cast(ctx, 'securityGroupsUpdated', { securityGroupIds });
+  }
+  tunnelPeersUpdated(ctx: RpcContext): Promise<void> {
+    return this.#client.prepare({ fanout: true, version: '1.1' }).cast(ctx, 'tunnelPeersUpdated', {});
   }
 }

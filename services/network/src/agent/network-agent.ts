@@ -42,6 +42,7 @@ export class NetworkAgent {
   #closed = false;
   #synced = false;
   #reporting: Promise<void> | undefined;
+  #refreshing: Promise<void> | undefined;
 
   private constructor(opts: NetworkAgentOptions) {
     this.host = opts.host;
@@ -110,12 +111,23 @@ export class NetworkAgent {
     if (this.#closed || this.#reporting !== undefined) return this.#reporting ?? Promise.resolve();
     this.#reporting = this.#plugin
       .reportState({ requestId: `req-${randomUUID()}`, roles: ['admin'] }, { host: this.host, start, agents: this.reports() })
-      .then(() => undefined)
+      .then(() => this.#refreshTunnels())
       .catch((err: unknown) => this.#log.warn({ err: (err as Error).message }, 'state report failed'))
       .finally(() => {
         this.#reporting = undefined;
       });
     return this.#reporting;
+  }
+
+  /**
+   * After a heartbeat, read the tunnel peers again in the background (one read at a time): a
+   * `tunnelPeersUpdated` fanout lost while the bus reconnected is caught up within a report interval.
+   */
+  #refreshTunnels(): void {
+    if (!this.#synced || this.#closed || this.#refreshing !== undefined) return;
+    this.#refreshing = this.manager.refreshTunnelPeers().finally(() => {
+      this.#refreshing = undefined;
+    });
   }
 
   /** Send a heartbeat now (tests, and after an admin asks). */
@@ -129,6 +141,7 @@ export class NetworkAgent {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.#reporting;
+    await this.#refreshing;
     await this.#server.stop();
     await this.#backend.close();
   }

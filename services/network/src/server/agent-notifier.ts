@@ -1,10 +1,10 @@
-/** Tells agents what changed, after the change is committed: port casts at once, DHCP/router/security group casts coalesced. */
+/** Tells agents what changed, after the change is committed: port casts at once, DHCP/router/security group/tunnel casts coalesced. */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@strata/log';
 import type { RpcContext } from '@strata/rpc';
 import type { AgentRpcClient } from '../agent/agent-rpc.js';
 
-/** How long DHCP, router and security group notifications wait to coalesce. @default 20 ms */
+/** How long DHCP, router, security group and tunnel notifications wait to coalesce. @default 20 ms */
 const COALESCE_MS = 20;
 
 function serviceCtx(): RpcContext {
@@ -22,6 +22,7 @@ export class AgentNotifier {
   readonly #dhcp = new Map<string, Set<string>>();
   readonly #routers = new Map<string, Set<string>>();
   readonly #groups = new Set<string>();
+  #tunnels = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #inflight = new Set<Promise<void>>();
   #closed = false;
@@ -88,6 +89,12 @@ export class AgentNotifier {
     this.#schedule();
   }
 
+  /** The live VXLAN tunnel endpoints changed (every agent; coalesced). */
+  tunnelPeersUpdated(): void {
+    this.#tunnels = true;
+    this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#timer !== undefined || this.#closed) return;
     this.#timer = setTimeout(() => {
@@ -112,6 +119,10 @@ export class AgentNotifier {
       const ids = [...this.#groups];
       this.#groups.clear();
       sends.push(this.#send('securityGroupsUpdated', { groups: ids.length }, (c) => c.securityGroupsUpdated(serviceCtx(), ids)));
+    }
+    if (this.#tunnels) {
+      this.#tunnels = false;
+      sends.push(this.#send('tunnelPeersUpdated', {}, (c) => c.tunnelPeersUpdated(serviceCtx())));
     }
     await Promise.all(sends);
   }

@@ -1,5 +1,5 @@
 /** The server side of the plugin RPC API: agents' reads and writes through neutron-server (FLOW.md steps 35–38). */
-import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec } from '@strata/net';
+import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec, TunnelPeerSpec } from '@strata/net';
 import type { Logger } from '@strata/log';
 import type { RpcContext } from '@strata/rpc';
 import type { Tracer } from '@strata/trace';
@@ -87,5 +87,9 @@ export class PluginManager implements PluginRpc {
     const out: Record<string, { security: PortSecuritySpec; allowedAddressPairs: AddressPairSpec[] }> = {};
     for (const p of ports) out[p.id] = { security: sec.get(p.id)!, allowedAddressPairs: p.allowedAddressPairs.map((a) => ({ ...a })) };
     return out;
+  }
+
+  async getTunnelPeers(_ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]> {
+    return this.#agents.tunnelPeers(args.host);
   }
 }

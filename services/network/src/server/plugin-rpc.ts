@@ -4,14 +4,15 @@
  * Version history:
  * - 1.0 - reportState, getHostState, getPortDetails, updateDeviceUp, updateDeviceDown, getDhcpSpec,
  *         getRouterSpec, updateFloatingIpStatuses, getPortSecurity
+ * - 1.1 - getTunnelPeers
  */
 import { RpcClient, type RpcContext, type Transport } from '@strata/rpc';
-import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec } from '@strata/net';
+import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec, TunnelPeerSpec } from '@strata/net';
 
 /** The topic neutron-server consumes (neutron's topics.PLUGIN). */
 export const PLUGIN_TOPIC = 'q-plugin';
 /** The version this code implements. */
-export const PLUGIN_RPC_VERSION = '1.0';
+export const PLUGIN_RPC_VERSION = '1.1';
 
 /** One agent's state in a heartbeat. */
 export interface AgentStateReport {
@@ -45,6 +46,8 @@ export interface PluginRpc {
   updateFloatingIpStatuses(ctx: RpcContext, args: { routerId: string; statuses: Record<string, string> }): Promise<{ ok: true }>;
   /** Current firewall of some ports. */
   getPortSecurity(ctx: RpcContext, args: { portIds: string[] }): Promise<Record<string, { security: PortSecuritySpec; allowedAddressPairs: AddressPairSpec[] }>>;
+  /** (1.1) The VXLAN tunnel endpoints of the live agents of the other hosts. */
+  getTunnelPeers(ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]>;
 }
 
 /** The agent's client of PluginRpc. */
@@ -87,5 +90,8 @@ export class PluginRpcClient implements PluginRpc {
   }
   getPortSecurity(ctx: RpcContext, args: { portIds: string[] }): Promise<Record<string, { security: PortSecuritySpec; allowedAddressPairs: AddressPairSpec[] }>> {
     return this.#client.call(ctx, 'getPortSecurity', args);
+  }
+  getTunnelPeers(ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]> {
+    return this.#client.prepare({ version: '1.1' }).call(ctx, 'getTunnelPeers', args);
   }
 }
