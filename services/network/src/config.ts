@@ -1,7 +1,7 @@
 /** The config groups of neutron: [network] (API, agent, quotas), [ml2] and its type driver groups. */
 import { hostname } from 'node:os';
 import { boolOpt, durationOpt, enumOpt, intOpt, portOpt, stringOpt } from '@strata/config';
-import { parseRanges, parseVlanRanges, type PluginSettings } from './plugin-core.js';
+import { parseRanges, parseVlanRanges, type PluginSettings } from './plugin-settings.js';
 
 const RANGE_LIST = /^\s*$|^\s*\d+:\d+\s*(,\s*\d+:\d+\s*)*$/;
 const quota = (def: number, what: string) => intOpt(def, `Default number of ${what} a project may have; -1 means unlimited.`, -1, 1_000_000_000);

@@ -12,5 +12,5 @@ export { NovaNotifier } from './server/nova-notifier.js';
 export type { NovaEvent } from './server/nova-notifier.js';
 export { networkSchema, agentHost, settingsFromConfig } from './config.js';
 export { networkMigrations } from './db/migrations.js';
-export { defaultSettings } from './plugin-core.js';
-export type { PluginSettings } from './plugin-core.js';
+export { defaultSettings } from './plugin-settings.js';
+export type { PluginSettings } from './plugin-settings.js';

@@ -10,7 +10,7 @@ import { NoopNetworkBackend, type NoopNetworkBackendOptions } from '@strata/net-
 import type { TestCloud } from '@strata/testing';
 import { NetworkService } from './network-service.js';
 import { NetworkAgent } from './agent/network-agent.js';
-import type { PluginSettings } from './plugin-core.js';
+import type { PluginSettings } from './plugin-settings.js';
 
 /** A response of `call`. */
 export interface Reply {

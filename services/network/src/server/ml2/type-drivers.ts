@@ -1,5 +1,5 @@
 /** ML2 type drivers: flat, vlan and vxlan segments, validated for provider networks and allocated for project networks. */
-import type { PluginSettings } from '../../plugin-core.js';
+import type { PluginSettings } from '../../plugin-settings.js';
 import type { NetworkDb } from '../../objects/common.js';
 import { usedSegmentationIds, type Segment } from '../../objects/network.js';
 import { invalidInput } from '../../errors.js';
