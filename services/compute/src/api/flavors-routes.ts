@@ -8,7 +8,7 @@ import type { ComputeApi } from '../compute-api.js';
 import type { Flavor } from '../objects/flavor.js';
 import { flavorDetailView, flavorIndexView } from './flavors-view.js';
 import { validateExtraSpecs } from './extra-spec-validators.js';
-import { baseOf, bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
+import { afterMarker, baseOf, bodyObject, invalid, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 
 async function visibleFlavors(api: ComputeApi, ctx: RequestContext, q: Query): Promise<Flavor[]> {
   let flavors = await api.flavors.list();
@@ -45,12 +45,7 @@ async function visibleFlavors(api: ComputeApi, ctx: RequestContext, q: Query): P
     const y = get(b);
     return (x === y ? (a.id < b.id ? -1 : 1) : x < y ? -1 : 1) * (dir === 'asc' ? 1 : -1);
   });
-  const marker = queryString(q, 'marker');
-  if (marker !== undefined) {
-    const idx = flavors.findIndex((f) => f.id === marker);
-    if (idx < 0) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
-    flavors = flavors.slice(idx + 1);
-  }
+  flavors = afterMarker(flavors, queryString(q, 'marker'), (f) => f.id);
   const limit = queryString(q, 'limit');
   if (limit !== undefined) {
     if (!/^\d+$/.test(limit)) throw new BadRequest('limit param must be an integer', {}, 'InvalidInput');

@@ -6,7 +6,7 @@ import { BadRequest, Forbidden } from '@strata/errors';
 import { queryString, type Query } from '@strata/http';
 import type { ComputeApi } from '../compute-api.js';
 import { generateSshKeypair, sshFingerprint, type Keypair } from '../objects/keypair.js';
-import { baseOf, bodyObject, invalid, onlyKeys, versionOf } from './route-helpers.js';
+import { afterMarker, baseOf, bodyObject, invalid, onlyKeys, versionOf } from './route-helpers.js';
 import { isoMicro } from './view-helpers.js';
 
 function userOf(request: FastifyRequest): string {
@@ -26,12 +26,7 @@ export function registerKeypairRoutes(app: FastifyInstance, api: ComputeApi): vo
     const q = request.query as Query;
     let links: unknown;
     if (v.atLeast('2.35')) {
-      const marker = queryString(q, 'marker');
-      if (marker !== undefined) {
-        const idx = list.findIndex((k) => k.name === marker);
-        if (idx < 0) throw new BadRequest(`Marker ${marker} could not be found.`, {}, 'MarkerNotFound');
-        list = list.slice(idx + 1);
-      }
+      list = afterMarker(list, queryString(q, 'marker'), (k) => k.name);
       const limit = queryString(q, 'limit');
       if (limit !== undefined) {
         list = list.slice(0, Number(limit));

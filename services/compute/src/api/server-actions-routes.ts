@@ -10,7 +10,7 @@ import type { ApiVersion } from './microversion.js';
 import { changeServerSecurityGroup } from './network-proxy-routes.js';
 import { serverFloatingIp } from './floating-ip-proxy-routes.js';
 import { hostnameField, viewContext } from './servers-routes.js';
-import { baseOf, int, invalid, metadataField, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
+import { afterMarker, baseOf, int, invalid, metadataField, nameField, onlyKeys, str, versionOf } from './route-helpers.js';
 import { isoMicro } from './view-helpers.js';
 import { legacyVncConsole } from '../console/remote-consoles.js';
 
@@ -289,11 +289,7 @@ export function registerServerActionRoutes(app: FastifyInstance, api: ComputeApi
       if (since !== undefined && before !== undefined && since > before) throw new BadRequest('The value of changes-since must be less than or equal to changes-before.', {}, 'InvalidInput');
       if (since !== undefined) list = list.filter((a) => a.updatedAt >= since);
       if (before !== undefined) list = list.filter((a) => a.updatedAt <= before);
-      if (q.marker !== undefined) {
-        const idx = list.findIndex((a) => a.requestId === q.marker);
-        if (idx < 0) throw new BadRequest(`Marker ${q.marker} could not be found.`, {}, 'MarkerNotFound');
-        list = list.slice(idx + 1);
-      }
+      list = afterMarker(list, q.marker, (a) => a.requestId);
       if (q.limit !== undefined) list = list.slice(0, Number(q.limit));
     }
     return { instanceActions: list.map((a) => actionView(a, v.atLeast('2.58'))) };
