@@ -89,15 +89,20 @@ test('unknown routes are 404s in dialect; 500s hide their details; empty JSON bo
   assert.ok(slash.json().itemNotFound);
 });
 
-test('a known path with another method is 405 with Allow, in dialect; an unknown path stays 404', async () => {
-  const app = build('compute');
+test('a known path with another method: 405 with Allow for keystone, glance and neutron; 404 for nova and cinder, as their routers answer', async () => {
+  const app = build('identity');
   const put = await app.inject({ method: 'PUT', url: '/things/7?x=1' });
   assert.equal(put.statusCode, 405);
   assert.equal(put.headers.allow, 'GET, HEAD, DELETE');
-  assert.equal(put.json().badMethod.code, 405);
+  assert.equal(put.json().error.code, 405);
   const collection = await build('network').inject({ method: 'DELETE', url: '/things/' });
   assert.equal(collection.statusCode, 405);
   assert.equal(collection.headers.allow, 'POST');
   assert.equal(collection.json().NeutronError.type, 'MethodNotAllowed');
   assert.equal((await app.inject({ method: 'PUT', url: '/elsewhere/7' })).statusCode, 404);
+  for (const dialect of ['compute', 'volume'] as const) {
+    const blank = await build(dialect).inject({ method: 'DELETE', url: '/things/' });
+    assert.equal(blank.statusCode, 404, `${dialect}: DELETE on the collection (a blank id)`);
+    assert.equal(blank.json().itemNotFound.code, 404);
+  }
 });
