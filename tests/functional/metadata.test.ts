@@ -58,13 +58,15 @@ describe('metadata API of `strata up`', { skip }, () => {
 
   test('requests that identify no instance, or sign wrongly, are refused as nova refuses them', async () => {
     assert.equal((await get('/', {})).status, 200, 'the version list needs no instance');
-    assert.equal((await get('/openstack/latest/meta_data.json', {})).status, 404);
-    assert.equal((await get('/latest/meta-data/', {})).status, 404);
+    // With a shared secret only signed requests count (nova's service_metadata_proxy): no X-Instance-ID is a 400.
+    const missing = await get('/openstack/latest/meta_data.json', {});
+    assert.equal(missing.status, 400);
+    assert.match(missing.text, /X-Instance-ID header is missing from request\./);
+    assert.equal((await get('/latest/meta-data/', {})).status, 400);
     assert.equal((await get('/openstack/latest/meta_data.json', { 'x-instance-id': vm.id })).status, 400);
     assert.equal((await get('/openstack/latest/meta_data.json', { 'x-instance-id': vm.id, 'x-instance-id-signature': 'f'.repeat(64) })).status, 403);
     assert.equal((await get('/openstack/latest/meta_data.json', { ...signed(vm.id), 'x-tenant-id': 'someone-else' })).status, 404);
     assert.equal((await get('/openstack/latest/meta_data.json', signed('00000000-0000-4000-8000-000000000000'))).status, 404);
-    assert.equal((await get('/openstack/latest/meta_data.json', { 'x-forwarded-for': '10.254.254.254', 'x-neutron-network-id': vm.networkId })).status, 404);
     assert.equal((await get('/openstack/9999-01-01/meta_data.json')).status, 404);
   });
 
@@ -116,14 +118,23 @@ describe('metadata API of `strata up`', { skip }, () => {
     assert.equal((await get('/openstack/latest/password', { ...signed(vm.id), 'content-type': 'text/plain' }, { method: 'POST', body: 'again' })).status, 409);
   });
 
-  test('a request identified by its fixed IP and network (neutron proxy headers) finds the same server', async () => {
-    const m = JSON.parse((await get('/openstack/latest/meta_data.json', { 'x-forwarded-for': vm.ip, 'x-neutron-network-id': vm.networkId })).text);
-    assert.equal(m.uuid, vm.id);
-    const routers = await json<Array<{ ID: string }>>('router', 'list');
-    for (const r of routers) {
-      const res = await get('/openstack/latest/meta_data.json', { 'x-forwarded-for': vm.ip, 'x-neutron-router-id': r.ID });
-      if (res.status === 200) assert.equal(JSON.parse(res.text).uuid, vm.id);
+  test('unsigned neutron proxy headers (the fixed IP and network or router of a real server) are refused: only the relay, which signs, is trusted', async () => {
+    const unsigned = [
+      { 'x-forwarded-for': vm.ip, 'x-neutron-network-id': vm.networkId },
+      ...(await json<Array<{ ID: string }>>('router', 'list')).map((r) => ({ 'x-forwarded-for': vm.ip, 'x-neutron-router-id': r.ID })),
+    ];
+    assert.ok(unsigned.length >= 2, 'the default router1 is there too');
+    for (const headers of unsigned) {
+      for (const path of ['/openstack/latest/meta_data.json', '/openstack/latest/user_data', '/latest/meta-data/hostname']) {
+        const r = await get(path, headers);
+        assert.equal(r.status, 400, `${path} ${JSON.stringify(headers)}: ${r.text}`);
+        assert.match(r.text, /X-Instance-ID header is missing from request\./);
+        assert.ok(!r.text.includes('md-vm') && !r.text.includes('hello from user data'), 'nothing of the server leaks');
+      }
     }
+    // A tenant id along with them changes nothing without a signature.
+    assert.equal((await get('/openstack/latest/meta_data.json', { 'x-forwarded-for': vm.ip, 'x-neutron-network-id': vm.networkId, 'x-tenant-id': vm.projectId })).status, 400);
+    assert.equal(JSON.parse((await get('/openstack/latest/meta_data.json', { ...signed(vm.id), 'x-tenant-id': vm.projectId })).text).uuid, vm.id, 'signed, with its own tenant: answered');
   });
 
   test('openstack console url show --novnc: a noVNC URL on the proxy port whose token the proxy accepts (or 400 without consoles)', async () => {

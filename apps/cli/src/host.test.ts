@@ -37,6 +37,15 @@ describe('strata host: what it needs before it starts', () => {
     await assert.rejects(startHost({ name: 'host-a', dataDir: dir, config, logger }), /no password for the service user nova: set \[compute\] service_password/);
   });
 
+  test("without the controller's metadata proxy secret (config or data dir) a host does not start: its relay could not sign", async () => {
+    const dir = dataDir();
+    const config = configOf(dir, { OS_MESSAGING__TRANSPORT_URL: 'rabbit://guest:guest@127.0.0.1:1/x', OS_COMPUTE__SERVICE_PASSWORD: 'nova-pw' });
+    await assert.rejects(startHost({ name: 'host-a', dataDir: dir, config, logger }), (err: unknown) => err instanceof HostError && /no metadata proxy secret: set \[compute\] metadata_proxy_shared_secret/.test(err.message));
+    // With it, the host gets past that check (and fails later, on the unreachable keystone).
+    const withSecret = configOf(dir, { OS_MESSAGING__TRANSPORT_URL: 'rabbit://guest:guest@127.0.0.1:1/x', OS_COMPUTE__SERVICE_PASSWORD: 'nova-pw', OS_COMPUTE__METADATA_PROXY_SHARED_SECRET: 's', OS_IDENTITY__PORT: '1' });
+    await assert.rejects(startHost({ name: 'host-a', dataDir: dir, config: withSecret, logger }), (err: unknown) => err instanceof HostError && /cannot authenticate as the service user nova/.test(err.message));
+  });
+
   test("keystone's URL: the flag, else the controller's openrc, else the configured identity address", () => {
     const dir = dataDir();
     const config = configOf(dir, { OS_IDENTITY__PORT: '5001', OS_DEFAULT__HOST: '0.0.0.0' });

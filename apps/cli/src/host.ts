@@ -12,7 +12,7 @@ import { Tracer } from '@strata/trace';
 import { ComputeNode } from '@strata/compute';
 import type { StrataConfig } from './strata-config.js';
 import { readOpenrcValue } from './credential-files.js';
-import { knownServicePassword, passwordTokenSource, readServicePasswords, SERVICE_PROJECT } from './service-users.js';
+import { knownServicePassword, metadataProxySecret, passwordTokenSource, readServicePasswords, SERVICE_PROJECT } from './service-users.js';
 import { computeSettings, createHypervisor } from './services/compute.js';
 import { startNetworkAgent } from './services/network.js';
 import { resolveComputeDriver } from './services/qemu-setup.js';
@@ -74,6 +74,10 @@ export async function startHost(o: StartHostOptions): Promise<Host> {
   if (novaPassword === undefined) {
     throw new HostError(`no password for the service user nova: set [compute] service_password, or use --data-dir with the controller's data dir (service-credentials.json)`);
   }
+  const metadataSecret = metadataProxySecret(config.compute.metadata_proxy_shared_secret, o.dataDir, { generate: false });
+  if (metadataSecret === undefined) {
+    throw new HostError(`no metadata proxy secret: set [compute] metadata_proxy_shared_secret to the controller's, or use --data-dir with the controller's data dir (service-credentials.json)`);
+  }
   // nova's calls to neutron (port bindings) go out as nova; fail now, not at the first build, when keystone or the password is wrong.
   const novaToken = passwordTokenSource(authUrl, { username: 'nova', password: novaPassword, projectName: SERVICE_PROJECT });
   try {
@@ -100,6 +104,7 @@ export async function startHost(o: StartHostOptions): Promise<Host> {
       transport,
       stateDir: join(hostDir, 'linuxbridge'),
       metadataUrl: `http://${new URL(authUrl).hostname}:${config.compute.metadata_port}`,
+      metadataSecret,
       logger,
       tracer,
     });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IdentityClient } from '@strata/clients';
 import { startHttpStub, startTestCloud, type HttpStub } from '@strata/testing';
-import { passwordTokenSource, readServicePasswords, serviceCredentialsPath } from './service-users.js';
+import { metadataProxySecret, passwordTokenSource, readServicePasswords, serviceCredentialsPath, writeServicePasswords } from './service-users.js';
 
 describe('passwordTokenSource', () => {
   let stub: HttpStub;
@@ -109,6 +109,28 @@ describe('the all-in-one service users', () => {
       assert.equal(third.neutron, first.neutron);
     } finally {
       await tc.close();
+    }
+  });
+});
+
+describe('metadataProxySecret', () => {
+  test('generated once on the controller and kept beside the service passwords (0600); a set value wins; a host only reads it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-mdsecret-'));
+    try {
+      assert.equal(metadataProxySecret('', dir, { generate: false }), undefined, 'nothing kept, nothing made');
+      writeServicePasswords(dir, { nova: 'nova-pw' });
+      const made = metadataProxySecret('', dir, { generate: true });
+      assert.match(made, /^[0-9a-f]{64}$/);
+      assert.equal(metadataProxySecret('', dir, { generate: true }), made, 'the next start keeps it');
+      assert.equal(metadataProxySecret('', dir, { generate: false }), made, 'a host with the controller data dir reads it');
+      assert.deepEqual(JSON.parse(readFileSync(serviceCredentialsPath(dir), 'utf8')), { nova: 'nova-pw', metadata_proxy_shared_secret: made }, 'the passwords stay');
+      assert.equal(statSync(serviceCredentialsPath(dir)).mode & 0o777, 0o600);
+      assert.deepEqual(readServicePasswords(dir), { nova: 'nova-pw' }, 'the secret is no service password');
+      writeServicePasswords(dir, { neutron: 'neutron-pw' });
+      assert.equal(metadataProxySecret('', dir, { generate: false }), made, 'rewriting the passwords keeps the secret');
+      assert.equal(metadataProxySecret('configured', dir, { generate: true }), 'configured');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

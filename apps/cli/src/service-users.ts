@@ -2,6 +2,7 @@
  * The service users of the cloud (nova, neutron, glance, cinder in the `service` project, as a real
  * deployment has them): where their passwords are kept, and the cached tokens services call each other with.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IdentityClient, type PasswordAuth } from '@strata/clients';
@@ -20,8 +21,11 @@ export function serviceCredentialsPath(dataDir: string): string {
   return join(dataDir, 'service-credentials.json');
 }
 
-/** The passwords an earlier start kept, by user name; empty when there is no (readable) file. */
-export function readServicePasswords(dataDir: string): Record<string, string> {
+/** The entry of service-credentials.json that keeps a generated [compute] metadata_proxy_shared_secret. */
+const METADATA_SECRET_KEY = 'metadata_proxy_shared_secret';
+
+/** Every string entry of service-credentials.json; empty when there is no (readable) file. */
+function readCredentialsFile(dataDir: string): Record<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(serviceCredentialsPath(dataDir), 'utf8'));
@@ -30,14 +34,44 @@ export function readServicePasswords(dataDir: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   if (typeof parsed === 'object' && parsed !== null) {
-    for (const [name, password] of Object.entries(parsed)) if (typeof password === 'string') out[name] = password;
+    for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') out[name] = value;
   }
   return out;
 }
 
-/** Write the passwords (mode 0600), replacing the file. */
+function writeCredentialsFile(dataDir: string, entries: Readonly<Record<string, string>>): void {
+  writeFileSync(serviceCredentialsPath(dataDir), `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The passwords an earlier start kept, by user name; empty when there is no (readable) file. */
+export function readServicePasswords(dataDir: string): Record<string, string> {
+  const passwords = readCredentialsFile(dataDir);
+  delete passwords[METADATA_SECRET_KEY];
+  return passwords;
+}
+
+/** Write the passwords (mode 0600), replacing them in the file (a kept metadata secret stays). */
 export function writeServicePasswords(dataDir: string, passwords: Readonly<Record<string, string>>): void {
-  writeFileSync(serviceCredentialsPath(dataDir), `${JSON.stringify(passwords, null, 2)}\n`, { mode: 0o600 });
+  const secret = readCredentialsFile(dataDir)[METADATA_SECRET_KEY];
+  writeCredentialsFile(dataDir, secret === undefined ? passwords : { ...passwords, [METADATA_SECRET_KEY]: secret });
+}
+
+/**
+ * The secret nova's metadata API and the network agents' metadata relays share: a set [compute]
+ * metadata_proxy_shared_secret wins, else the one kept in service-credentials.json; with neither,
+ * `generate` makes one and keeps it there (the controller's first start), else undefined.
+ */
+export function metadataProxySecret(configured: string, dataDir: string, opts: { generate: true }): string;
+export function metadataProxySecret(configured: string, dataDir: string, opts: { generate: boolean }): string | undefined;
+export function metadataProxySecret(configured: string, dataDir: string, opts: { generate: boolean }): string | undefined {
+  if (configured !== '') return configured;
+  const entries = readCredentialsFile(dataDir);
+  const kept = entries[METADATA_SECRET_KEY];
+  if (kept !== undefined && kept !== '') return kept;
+  if (!opts.generate) return undefined;
+  const secret = randomBytes(32).toString('hex');
+  writeCredentialsFile(dataDir, { ...entries, [METADATA_SECRET_KEY]: secret });
+  return secret;
 }
 
 /** A service user and the password its config section sets ('' when unset). */

@@ -6,7 +6,7 @@ export const computeSchema = {
   compute: {
     port: portOpt(8774, 'Port of the Compute v2.1 API.'),
     metadata_port: portOpt(8775, 'Port of the metadata API.'),
-    metadata_proxy_shared_secret: stringOpt('', 'Secret a metadata proxy (neutron\'s) signs X-Instance-ID with (HMAC-SHA256); the metadata API rejects requests whose X-Instance-ID-Signature does not match. Possible values: any string; the same in the network backend.'),
+    metadata_proxy_shared_secret: stringOpt('', 'Secret the metadata proxy (neutron\'s relay) signs X-Instance-ID with (HMAC-SHA256); the metadata API answers only requests with a matching X-Instance-ID-Signature. Empty: `strata up` generates one on first start and keeps it in <data-dir>/service-credentials.json, where `strata host` reads it. Possible values: any string.'),
     novncproxy_port: portOpt(6080, 'Port of the noVNC proxy (websocket to a server\'s VNC console).'),
     driver: enumOpt('fake', ['fake', 'qemu', 'auto'], 'Hypervisor driver of the compute host this process runs. Possible values: fake (in-memory, instant), qemu (real VMs: needs qemu-system-x86), auto (qemu where qemu-system-x86_64 runs, else fake; what `npm start` uses).'),
     host: stringOpt('', 'Name of this compute host; empty means the machine host name. Possible values: a host name.'),

@@ -7,7 +7,7 @@ export { AgentManager } from './agent/agent-manager.js';
 export { AgentRpcClient, AGENT_TOPIC, AGENT_RPC_VERSION } from './agent/agent-rpc.js';
 export type { AgentRpc } from './agent/agent-rpc.js';
 export { PluginRpcClient, PLUGIN_TOPIC, PLUGIN_RPC_VERSION } from './server/plugin-rpc.js';
-export type { PluginRpc, AgentStateReport } from './server/plugin-rpc.js';
+export type { PluginRpc, AgentStateReport, MetadataInstance } from './server/plugin-rpc.js';
 export { NovaNotifier } from './server/nova-notifier.js';
 export type { NovaEvent } from './server/nova-notifier.js';
 export { networkSchema, agentHost, settingsFromConfig } from './config.js';

@@ -8,6 +8,7 @@ import type { Logger } from '@strata/log';
 import { createTransport, type Transport } from '@strata/rpc';
 import type { Tracer } from '@strata/trace';
 import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
+import { metadataProxySecret } from '../service-users.js';
 import type { StrataConfig } from '../strata-config.js';
 import { localUrlHost } from '../url-host.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
@@ -18,7 +19,15 @@ interface BackendSettings {
   readonly interfaceMappings: string;
   readonly vxlanLocalIp: string;
   readonly metadataUrl: string;
+  /** How the metadata relay signs requests for nova (the agent's lookup and the shared secret). */
+  readonly metadataSigning: MetadataSigning;
   readonly logger: CloudContext['logger'];
+}
+
+/** What the linuxbridge backend's metadata relay is given (its MetadataSigning). */
+interface MetadataSigning {
+  readonly resolve: NetworkAgent['metadataInstance'];
+  readonly secret: string;
 }
 
 type LinuxBridgeModule = { LinuxBridgeNetworkBackend?: { create(o: unknown): Promise<NetworkBackend> }; parseInterfaceMappings?(t: string): Record<string, string> };
@@ -33,7 +42,7 @@ async function loadBackend(kind: 'noop' | 'linuxbridge', s: BackendSettings): Pr
   try {
     const mod = (await import(name)) as LinuxBridgeModule;
     if (mod.LinuxBridgeNetworkBackend === undefined || mod.parseInterfaceMappings === undefined) throw new Error('@strata/net-linuxbridge exports no LinuxBridgeNetworkBackend');
-    return await mod.LinuxBridgeNetworkBackend.create({ stateDir: s.stateDir, interfaceMappings: mod.parseInterfaceMappings(s.interfaceMappings), vxlanLocalIp: s.vxlanLocalIp, metadataUrl: s.metadataUrl, logger: s.logger });
+    return await mod.LinuxBridgeNetworkBackend.create({ stateDir: s.stateDir, interfaceMappings: mod.parseInterfaceMappings(s.interfaceMappings), vxlanLocalIp: s.vxlanLocalIp, metadataUrl: s.metadataUrl, metadataSigning: s.metadataSigning, logger: s.logger });
   } catch (err) {
     const msg = `[network] backend = linuxbridge is not usable here (${(err as Error).message}); falling back to the noop backend`;
     s.logger.warn({ err: (err as Error).message }, msg);
@@ -80,12 +89,16 @@ export function networkAgentHost(config: StrataConfig): string {
 
 /**
  * Start the neutron-agent of `host` on `transport` with the [network] backend (its state under
- * `stateDir`; `metadataUrl` is nova's metadata API, for the linuxbridge backend's proxy).
+ * `stateDir`; `metadataUrl` is nova's metadata API, for the linuxbridge backend's proxy, which signs
+ * requests with `metadataSecret` for the server the agent looks up through neutron-server).
  */
-export async function startNetworkAgent(o: { config: StrataConfig; host: string; transport: Transport; stateDir: string; metadataUrl: string; logger: Logger; tracer: Tracer }): Promise<NetworkAgent> {
+export async function startNetworkAgent(o: { config: StrataConfig; host: string; transport: Transport; stateDir: string; metadataUrl: string; metadataSecret: string; logger: Logger; tracer: Tracer }): Promise<NetworkAgent> {
   const c = o.config.network;
-  const backend = await loadBackend(c.backend, { stateDir: o.stateDir, interfaceMappings: c.physical_interface_mappings, vxlanLocalIp: c.vxlan_local_ip, metadataUrl: o.metadataUrl, logger: o.logger });
-  const agent = await NetworkAgent.create({ host: o.host, transport: o.transport, backend, logger: o.logger, tracer: o.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
+  // The backend is built before the agent that answers its lookups.
+  let agent: NetworkAgent | undefined;
+  const resolve: MetadataSigning['resolve'] = async (q) => (agent === undefined ? null : agent.metadataInstance(q));
+  const backend = await loadBackend(c.backend, { stateDir: o.stateDir, interfaceMappings: c.physical_interface_mappings, vxlanLocalIp: c.vxlan_local_ip, metadataUrl: o.metadataUrl, metadataSigning: { resolve, secret: o.metadataSecret }, logger: o.logger });
+  agent = await NetworkAgent.create({ host: o.host, transport: o.transport, backend, logger: o.logger, tracer: o.tracer, reportIntervalMs: c.agent_report_interval, rpcTimeoutMs: c.rpc_timeout });
   try {
     await agent.start();
   } catch (err) {
@@ -125,13 +138,15 @@ export const networkService: CloudService = {
       const listen = await service.listen(ctx.listenHost, c.port);
       const url = `http://${ctx.publicHost}:${new URL(listen).port}`;
       if (c.run_agent) {
-        const metadataPort = (ctx.config as { compute?: { metadata_port?: number } }).compute?.metadata_port;
+        const compute = (ctx.config as { compute?: { metadata_port?: number; metadata_proxy_shared_secret?: string } }).compute;
+        const metadataPort = compute?.metadata_port;
         const agent = await startNetworkAgent({
           config: ctx.config,
           host,
           transport,
           stateDir: join(ctx.dataDir, 'linuxbridge'),
           metadataUrl: metadataPort !== undefined ? `http://${localUrlHost(ctx.listenHost)}:${metadataPort}` : '',
+          metadataSecret: metadataProxySecret(compute?.metadata_proxy_shared_secret ?? '', ctx.dataDir, { generate: true }),
           logger: ctx.logger,
           tracer: ctx.tracer,
         });

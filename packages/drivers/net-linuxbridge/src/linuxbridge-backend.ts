@@ -12,7 +12,7 @@ import { deleteBridge, deleteLink, deleteNetns, deviceInPlace, deviceUp, ensureB
 import { conntrackFlushes, firewallDiffScript, firewallModel, firewallRemoveScript, firewallScript, type FirewallModel, type FirewallPort } from './firewall.js';
 import { METADATA_IP, dnsmasqConfig, livePid, runDnsmasq, servesDhcp, stopPidFile } from './dhcp.js';
 import { enableForwarding, portAddresses, radvdConfig, routerNatScript, runRadvd } from './router.js';
-import { MetadataRelay } from './metadata-relay.js';
+import { MetadataRelay, type MetadataSigning } from './metadata-relay.js';
 import { checkIfname, checkIpv4, checkMac, hostSideMac, isIpv4, names } from './names.js';
 
 /** Options of the backend. */
@@ -25,6 +25,12 @@ export interface LinuxBridgeOptions {
   readonly vxlanLocalIp?: string;
   /** nova's metadata API (http://host:port); '' = no metadata proxy. @default '' */
   readonly metadataUrl?: string;
+  /**
+   * How the relay names guests to nova (neutron's metadata agent): a lookup of the server behind a
+   * fixed IP (the agent asks neutron-server) and the shared secret it signs X-Instance-ID with.
+   * Unset = requests go on unsigned, with the guest's IP and network (for a nova without a secret).
+   */
+  readonly metadataSigning?: MetadataSigning;
   readonly logger?: Logger;
 }
 
@@ -131,7 +137,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
     // A unix socket path must fit in sun_path (108 bytes); a deep state dir falls back to the temp dir.
     let socket = join(opts.stateDir, 'metadata.sock');
     if (socket.length > 100) socket = join(tmpdir(), `strata-metadata-${this.table}.sock`);
-    this.#relay = opts.metadataUrl !== undefined && opts.metadataUrl !== '' ? new MetadataRelay(socket, opts.metadataUrl, log) : undefined;
+    this.#relay = opts.metadataUrl !== undefined && opts.metadataUrl !== '' ? new MetadataRelay(socket, opts.metadataUrl, log, opts.metadataSigning) : undefined;
   }
 
   /** Build one; throws a clear error when the host lacks root, tools or br_netfilter. */

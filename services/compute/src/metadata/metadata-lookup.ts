@@ -1,7 +1,7 @@
 /**
  * Which server a metadata request is from (nova's metadata handler): a signed `X-Instance-ID`
- * from a metadata proxy, or the fixed IP in `X-Forwarded-For` on the network (or behind the
- * router) that neutron's proxy names. Also gathers what the metadata is built from.
+ * from a metadata proxy when a shared secret is set, else the fixed IP in `X-Forwarded-For` on the
+ * network (or behind the router) that neutron's proxy names. Also gathers what the metadata is built from.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -19,7 +19,7 @@ export interface MetadataLookupOptions {
   readonly networks: NetworkService;
   /** A service (admin) token for neutron; undefined until the cloud is bootstrapped. */
   readonly serviceToken: () => Promise<string | undefined>;
-  /** [compute] metadata_proxy_shared_secret. */
+  /** [compute] metadata_proxy_shared_secret; set = only signed requests are answered. */
   readonly sharedSecret: string;
   readonly logger: Logger;
 }
@@ -47,11 +47,13 @@ export class MetadataLookup {
     this.#o = o;
   }
 
-  /** The instance a request comes from; throws nova's 400/403/404. */
+  /**
+   * The instance a request comes from; throws nova's 400/403/404. With a shared secret (nova's
+   * service_metadata_proxy) only a signed X-Instance-ID counts; without one, the fixed IP in
+   * X-Forwarded-For on the network (or behind the router) neutron's proxy names.
+   */
   async instanceOf(headers: IncomingHttpHeaders): Promise<Instance> {
-    const instanceId = header(headers, 'x-instance-id');
-    const signature = header(headers, 'x-instance-id-signature');
-    if (instanceId !== undefined || signature !== undefined) return this.#byProxyHeaders(headers, instanceId, signature);
+    if (this.#o.sharedSecret !== '') return this.#byProxyHeaders(headers, header(headers, 'x-instance-id'), header(headers, 'x-instance-id-signature'));
     const forwarded = header(headers, 'x-forwarded-for')?.split(',')[0]?.trim();
     const networkId = header(headers, 'x-neutron-network-id');
     const routerId = header(headers, 'x-neutron-router-id');

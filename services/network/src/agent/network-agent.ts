@@ -5,7 +5,7 @@ import type { NetworkBackend } from '@strata/net';
 import type { Logger } from '@strata/log';
 import { RpcServer, type Transport } from '@strata/rpc';
 import type { Tracer } from '@strata/trace';
-import { PluginRpcClient, type AgentStateReport } from '../server/plugin-rpc.js';
+import { PluginRpcClient, type AgentStateReport, type MetadataInstance } from '../server/plugin-rpc.js';
 import { AGENT_RPC_VERSION, AGENT_TOPIC } from './agent-rpc.js';
 import { AgentManager } from './agent-manager.js';
 
@@ -128,6 +128,14 @@ export class NetworkAgent {
     this.#refreshing = this.manager.refreshTunnelPeers().finally(() => {
       this.#refreshing = undefined;
     });
+  }
+
+  /**
+   * The server a metadata request from fixed IP `ip` on a network (or behind a router) comes from,
+   * asked of neutron-server (neutron's metadata agent); the backend's metadata relay signs it for nova.
+   */
+  metadataInstance(q: { networkId?: string; routerId?: string; ip: string }): Promise<MetadataInstance | null> {
+    return this.#plugin.getMetadataInstance({ requestId: `req-${randomUUID()}`, roles: ['admin'] }, q);
   }
 
   /** Send a heartbeat now (tests, and after an admin asks). */

@@ -1,4 +1,5 @@
 /** The server side of the plugin RPC API: agents' reads and writes through neutron-server (FLOW.md steps 35–38). */
+import { isIP } from 'node:net';
 import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec, TunnelPeerSpec } from '@strata/net';
 import type { Logger } from '@strata/log';
 import type { RpcContext } from '@strata/rpc';
@@ -9,7 +10,7 @@ import type { L3Api } from '../l3-api.js';
 import { loadPorts, setPortStatus } from '../objects/port.js';
 import { dhcpSpecs, hostState, portSecurity, portSpecFor, routerSpecs } from './host-specs.js';
 import { mark, PLUGIN, SERVER, traceOfRpc } from './flow.js';
-import type { AgentStateReport, PluginRpc } from './plugin-rpc.js';
+import type { AgentStateReport, MetadataInstance, PluginRpc } from './plugin-rpc.js';
 
 /** Implements PluginRpc for every agent; one per neutron-server. */
 export class PluginManager implements PluginRpc {
@@ -91,5 +92,17 @@ export class PluginManager implements PluginRpc {
 
   async getTunnelPeers(_ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]> {
     return this.#agents.tunnelPeers(args.host);
+  }
+
+  async getMetadataInstance(_ctx: RpcContext, args: { networkId?: string; routerId?: string; ip: string }): Promise<MetadataInstance | null> {
+    const id = (v: unknown): v is string => typeof v === 'string' && v !== '';
+    if (typeof args.ip !== 'string' || isIP(args.ip) === 0) return null;
+    let networkIds: string[];
+    if (id(args.networkId)) networkIds = [args.networkId];
+    else if (id(args.routerId)) networkIds = (await loadPorts(this.#core.db, { deviceIds: [args.routerId] })).filter((p) => p.deviceOwner.startsWith('network:router_interface')).map((p) => p.networkId);
+    else return null;
+    const ports = await loadPorts(this.#core.db, { networkIds, ipAddresses: [args.ip] });
+    const port = ports.find((p) => p.deviceOwner.startsWith('compute:') && p.deviceId !== '' && p.fixedIps.some((f) => f.ipAddress === args.ip));
+    return port === undefined ? null : { instanceId: port.deviceId, tenantId: port.projectId };
   }
 }

@@ -5,6 +5,7 @@
  * - 1.0 - reportState, getHostState, getPortDetails, updateDeviceUp, updateDeviceDown, getDhcpSpec,
  *         getRouterSpec, updateFloatingIpStatuses, getPortSecurity
  * - 1.1 - getTunnelPeers
+ * - 1.2 - getMetadataInstance
  */
 import { RpcClient, type RpcContext, type Transport } from '@strata/rpc';
 import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, PortSpec, RouterSpec, TunnelPeerSpec } from '@strata/net';
@@ -12,7 +13,7 @@ import type { AddressPairSpec, DesiredHostState, DhcpSpec, PortSecuritySpec, Por
 /** The topic neutron-server consumes (neutron's topics.PLUGIN). */
 export const PLUGIN_TOPIC = 'q-plugin';
 /** The version this code implements. */
-export const PLUGIN_RPC_VERSION = '1.1';
+export const PLUGIN_RPC_VERSION = '1.2';
 
 /** One agent's state in a heartbeat. */
 export interface AgentStateReport {
@@ -21,6 +22,14 @@ export interface AgentStateReport {
   readonly topic: string;
   readonly availabilityZone: string;
   readonly configurations: Record<string, unknown>;
+}
+
+/** The server a metadata request comes from (what neutron's metadata agent signs for nova). */
+export interface MetadataInstance {
+  /** The compute port's device_id: the server's id. */
+  readonly instanceId: string;
+  /** The port's project. */
+  readonly tenantId: string;
 }
 
 /**
@@ -48,6 +57,11 @@ export interface PluginRpc {
   getPortSecurity(ctx: RpcContext, args: { portIds: string[] }): Promise<Record<string, { security: PortSecuritySpec; allowedAddressPairs: AddressPairSpec[] }>>;
   /** (1.1) The VXLAN tunnel endpoints of the live agents of the other hosts. */
   getTunnelPeers(ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]>;
+  /**
+   * (1.2) The server behind fixed IP `ip` on network `networkId` (or on a network of router
+   * `routerId`'s interfaces): its compute port's device and project; null when there is none.
+   */
+  getMetadataInstance(ctx: RpcContext, args: { networkId?: string; routerId?: string; ip: string }): Promise<MetadataInstance | null>;
 }
 
 /** The agent's client of PluginRpc. */
@@ -93,5 +107,8 @@ export class PluginRpcClient implements PluginRpc {
   }
   getTunnelPeers(ctx: RpcContext, args: { host: string }): Promise<TunnelPeerSpec[]> {
     return this.#client.prepare({ version: '1.1' }).call(ctx, 'getTunnelPeers', args);
+  }
+  getMetadataInstance(ctx: RpcContext, args: { networkId?: string; routerId?: string; ip: string }): Promise<MetadataInstance | null> {
+    return this.#client.prepare({ version: '1.2' }).call(ctx, 'getMetadataInstance', args);
   }
 }
