@@ -184,6 +184,13 @@ describe('real VMs: the openstack CLI against `strata up` with the QEMU driver',
       return hostname !== '';
     }, { timeoutMs: 60_000, intervalMs: 1000 });
     assert.equal(hostname, 'vm1', 'logged in over SSH with the key pair, through the floating IP');
+    // From inside the guest, the metadata service: namespace proxy, relay, neutron-server lookup, signed request to nova.
+    // (as the image's boot script does: busybox's nc hangs up when its input ends, so the input stays open a second)
+    const fetchMetadata = "{ printf 'GET /openstack/latest/meta_data.json HTTP/1.0\\r\\nConnection: close\\r\\n\\r\\n'; sleep 1; } | nc -w 5 169.254.169.254 80";
+    const md = (await run('ip', [...ssh.slice(0, -1), fetchMetadata], { timeout: 60_000 })).stdout;
+    assert.match(md, /^HTTP\/1\.[01] 200/, `the guest reads its metadata from 169.254.169.254:\n${md.slice(0, 400)}`);
+    assert.match(md, new RegExp(`"uuid": ?"${vm1}"`));
+    assert.match(md, /"qemu-key"/, 'with its public key');
     await osc('server', 'remove', 'floating', 'ip', 'vm1', fip.floating_ip_address);
     await osc('floating', 'ip', 'delete', fip.id);
     await waitFor(`${fip.floating_ip_address} stops answering`, async () => !(await pingsFrom(extNs, fip.floating_ip_address)), { timeoutMs: 30_000, intervalMs: 500 });

@@ -164,8 +164,9 @@ done
 
 trace "dhcp done"
 # No config drive: the metadata service. (busybox-static's wget crashes in Debian; nc does HTTP/1.0.)
+# busybox's nc hangs up when its input ends, before the answer comes: the input stays open for a second.
 http_get() {
-  printf 'GET %s HTTP/1.0\r\nHost: 169.254.169.254\r\n\r\n' "$1" | nc -w 3 169.254.169.254 80 > /run/http.out 2>/dev/null || return 1
+  { printf 'GET %s HTTP/1.0\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n' "$1"; sleep 1; } | nc -w 3 169.254.169.254 80 > /run/http.out 2>/dev/null || return 1
   head -n 1 /run/http.out | grep -q ' 200 ' || return 1
   cr=$(printf '\r')
   sed "1,/^$cr\$/d" /run/http.out > "$2"
