@@ -8,7 +8,7 @@ import { Tracer } from '@strata/trace';
 import { bootstrap, IdentityService, tokenKeyDir, type CatalogServiceSpec } from '@strata/identity';
 import type { StrataConfig } from './strata-config.js';
 import { readOpenrcPassword, writeCredentialFiles } from './credential-files.js';
-import { knownServicePassword, passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type ServiceUserSpec, type TokenSource } from './service-users.js';
+import { knownServicePassword, metadataProxySecret, passwordTokenSource, readServicePasswords, SERVICE_PROJECT, writeServicePasswords, type ServiceUserSpec, type TokenSource } from './service-users.js';
 import type { CloudContext, RunningService } from './services/cloud-service.js';
 import { CLOUD_SERVICES } from './services/index.js';
 import { MIGRATIONS } from './databases.js';
@@ -98,6 +98,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       publicHost,
       authUrl,
       databaseUrl: (service) => serviceDatabaseUrl(config.database.connection, service, dataDir),
+      metadataSecret: metadataProxySecret(config.compute.metadata_proxy_shared_secret, dataDir, { generate: true }),
     };
     const urls: Record<string, string> = { identity: identityUrl };
     const catalog: CatalogServiceSpec[] = [{ type: 'identity', name: 'keystone', description: 'Identity Service', urls: { public: authUrl, internal: authUrl, admin: authUrl } }];

@@ -19,6 +19,8 @@ export interface CloudContext {
   readonly authUrl: string;
   /** Database URL for a service (the `{service}` template filled, or its SQLite file). */
   databaseUrl(service: string): string;
+  /** The secret nova's metadata API and the network agents' metadata relays share ([compute] metadata_proxy_shared_secret, else kept or generated). */
+  readonly metadataSecret: string;
 }
 
 /** The tokens a service gets once keystone is bootstrapped. */

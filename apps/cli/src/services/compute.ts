@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ComputeService, InMemoryHypervisor, loadDriverHypervisor, seedFlavors, type ComputeSettings, type Hypervisor } from '@strata/compute';
 import type { Logger } from '@strata/log';
-import { metadataProxySecret } from '../service-users.js';
 import type { StrataConfig } from '../strata-config.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
 import { qemuInstancesPath, resolveComputeDriver } from './qemu-setup.js';
@@ -95,7 +94,7 @@ export const computeService: CloudService = {
     try {
       listen = await service.listen(ctx.listenHost, c.port);
       // nova-api-metadata (only requests the agents' relays sign with the shared secret) and nova-novncproxy beside the API.
-      await service.listenMetadata(ctx.listenHost, c.metadata_port, { sharedSecret: metadataProxySecret(c.metadata_proxy_shared_secret, ctx.dataDir, { generate: true }) });
+      await service.listenMetadata(ctx.listenHost, c.metadata_port, { sharedSecret: ctx.metadataSecret });
       const vncPort = await service.listenConsoleProxy(ctx.listenHost, c.novncproxy_port);
       service.consoles.setProxyBaseUrl(`http://${ctx.publicHost}:${vncPort}`);
     } catch (err) {

@@ -8,7 +8,6 @@ import type { Logger } from '@strata/log';
 import { createTransport, type Transport } from '@strata/rpc';
 import type { Tracer } from '@strata/trace';
 import { agentHost, NetworkAgent, NetworkService, settingsFromConfig } from '@strata/network';
-import { metadataProxySecret } from '../service-users.js';
 import type { StrataConfig } from '../strata-config.js';
 import { localUrlHost } from '../url-host.js';
 import type { CloudContext, CloudService, RunningService } from './cloud-service.js';
@@ -138,15 +137,14 @@ export const networkService: CloudService = {
       const listen = await service.listen(ctx.listenHost, c.port);
       const url = `http://${ctx.publicHost}:${new URL(listen).port}`;
       if (c.run_agent) {
-        const compute = (ctx.config as { compute?: { metadata_port?: number; metadata_proxy_shared_secret?: string } }).compute;
-        const metadataPort = compute?.metadata_port;
+        const metadataPort = (ctx.config as { compute?: { metadata_port?: number } }).compute?.metadata_port;
         const agent = await startNetworkAgent({
           config: ctx.config,
           host,
           transport,
           stateDir: join(ctx.dataDir, 'linuxbridge'),
           metadataUrl: metadataPort !== undefined ? `http://${localUrlHost(ctx.listenHost)}:${metadataPort}` : '',
-          metadataSecret: metadataProxySecret(compute?.metadata_proxy_shared_secret ?? '', ctx.dataDir, { generate: true }),
+          metadataSecret: ctx.metadataSecret,
           logger: ctx.logger,
           tracer: ctx.tracer,
         });
