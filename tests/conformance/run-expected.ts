@@ -1,30 +1,15 @@
 /** Shared by the Tempest test files: run conformance/run-expected.sh on some lists and check its outcome. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { servicesRequired } from '@strata/testing';
+import { onPath, servicesRequired } from '@strata/testing';
 
 const script = fileURLToPath(new URL('../../conformance/run-expected.sh', import.meta.url));
 
 /** The path of a list under conformance/. */
 export function conformanceList(name: string): string {
   return fileURLToPath(new URL(`../../conformance/${name}`, import.meta.url));
-}
-
-/** True when `name` is an executable on PATH. */
-function onPath(name: string): boolean {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
 }
 
 export const hasTempest = onPath('tempest');

@@ -5,42 +5,29 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { access, constants, copyFile, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PowerState, type ComputeDriver, type LifecycleEvent, type SpawnRequest } from '@strata/virt';
 import { runComputeDriverConformance } from '@strata/virt/conformance';
-import { servicesRequired } from '@strata/testing';
+import { onPath, servicesRequired } from '@strata/testing';
 import { BANNER_END, QemuDriver } from './index.js';
 import { cachedTestImage } from './testing/test-image-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function onPath(names: readonly string[]): Promise<string[]> {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin', '/usr/bin'];
-  const missing: string[] = [];
-  for (const n of names) {
-    let found = false;
-    for (const d of dirs) {
-      try {
-        await access(join(d, n), constants.X_OK);
-        found = true;
-        break;
-      } catch {
-        // next
-      }
-    }
-    if (!found) missing.push(n);
-  }
-  return missing;
+/** The programs of `names` not installed (PATH, and the sbin directories a non-login root shell may lack). */
+function missingPrograms(names: readonly string[]): string[] {
+  const path = `${process.env.PATH ?? ''}:/usr/sbin:/sbin:/usr/bin`;
+  return names.filter((n) => !onPath(n, path));
 }
 
 async function skipReason(): Promise<string | false> {
-  const missing = await onPath(['qemu-system-x86_64', 'qemu-img', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio', 'dpkg-deb', 'apt-get']);
-  const iso = await onPath(['xorriso']);
-  const geniso = await onPath(['genisoimage']);
+  const missing = missingPrograms(['qemu-system-x86_64', 'qemu-img', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio', 'dpkg-deb', 'apt-get']);
+  const iso = missingPrograms(['xorriso']);
+  const geniso = missingPrograms(['genisoimage']);
   if (iso.length > 0 && geniso.length > 0) missing.push('xorriso or genisoimage');
   if (missing.length === 0) return false;
   const message = `missing ${missing.join(', ')} (Debian: qemu-system-x86 qemu-utils dosfstools mtools syslinux syslinux-common cpio xorriso)`;

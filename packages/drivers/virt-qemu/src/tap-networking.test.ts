@@ -4,26 +4,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, constants, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { servicesRequired } from '@strata/testing';
+import { onPath, servicesRequired } from '@strata/testing';
 import { cachedTestImage } from './testing/test-image-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function has(name: string): Promise<boolean> {
-  for (const d of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    if (await access(join(d, name), constants.X_OK).then(() => true, () => false)) return true;
-  }
-  return false;
-}
+/** Installed in a system directory (the test runs as root; PATH may lack the sbin ones). */
+const has = (name: string): boolean => onPath(name, '/usr/bin:/bin:/usr/sbin:/sbin');
 
 async function skipReason(): Promise<string | false> {
   const missing: string[] = [];
-  for (const n of ['qemu-system-x86_64', 'qemu-img', 'unshare', 'busybox', 'ip', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio', 'ssh', 'ssh-keygen']) if (!(await has(n))) missing.push(n);
-  if (!(await has('xorriso')) && !(await has('genisoimage'))) missing.push('xorriso');
+  for (const n of ['qemu-system-x86_64', 'qemu-img', 'unshare', 'busybox', 'ip', 'mkfs.fat', 'mcopy', 'syslinux', 'cpio', 'ssh', 'ssh-keygen']) if (!has(n)) missing.push(n);
+  if (!has('xorriso') && !has('genisoimage')) missing.push('xorriso');
   const root = process.getuid?.() === 0;
   if (missing.length === 0 && root) return false;
   const message = root ? `missing ${missing.join(', ')}` : 'not root (network namespaces and taps need it)';
