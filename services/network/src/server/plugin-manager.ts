@@ -102,7 +102,7 @@ export class PluginManager implements PluginRpc {
     else if (id(args.routerId)) networkIds = (await loadPorts(this.#core.db, { deviceIds: [args.routerId] })).filter((p) => p.deviceOwner.startsWith('network:router_interface')).map((p) => p.networkId);
     else return null;
     const ports = await loadPorts(this.#core.db, { networkIds, ipAddresses: [args.ip] });
-    const port = ports.find((p) => p.deviceOwner.startsWith('compute:') && p.deviceId !== '' && p.fixedIps.some((f) => f.ipAddress === args.ip));
+    const port = ports.find((p) => p.deviceOwner.startsWith('compute:') && p.deviceId !== '');
     return port === undefined ? null : { instanceId: port.deviceId, tenantId: port.projectId };
   }
 }
