@@ -186,12 +186,18 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
    * last set them there, or the device is new.
    */
   async #ensureBridge(network: NetworkSpec): Promise<string> {
-    const seg = network.segment;
-    const vxlan = seg.networkType === 'vxlan' && this.#l2.vxlanLocalIp !== '' && seg.segmentationId !== null ? names.vxlan(seg.segmentationId) : undefined;
-    if (vxlan !== undefined && !deviceUp(vxlan)) this.#floodApplied.delete(vxlan);
+    const before = this.#vxlanOf(network.id);
+    if (before !== undefined && !deviceUp(before)) this.#floodApplied.delete(before);
     const bridge = await ensureBridge(this.#cmd, this.#state, this.#l2, network);
+    const vxlan = this.#vxlanOf(network.id);
     if (vxlan !== undefined) await this.#syncFlood(vxlan);
     return bridge;
+  }
+
+  /** The VXLAN device ensureBridge recorded as the network's uplink, if it has one. */
+  #vxlanOf(networkId: string): string | undefined {
+    const uplink = this.#state.data.networks[networkId]?.uplink;
+    return uplink !== undefined && uplink !== null && /^vxlan-\d+$/.test(uplink) ? uplink : undefined;
   }
 
   async #syncFlood(device: string): Promise<void> {
@@ -204,7 +210,7 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
 
   /** VXLAN devices of the networks wired here. */
   #vxlanDevices(): string[] {
-    return Object.values(this.#state.data.networks).flatMap((n) => (n.uplink !== null && /^vxlan-\d+$/.test(n.uplink) ? [n.uplink] : []));
+    return Object.keys(this.#state.data.networks).flatMap((id) => this.#vxlanOf(id) ?? []);
   }
 
   setTunnelPeers(peers: readonly TunnelPeerSpec[], options?: BackendCallOptions): Promise<void> {
@@ -238,8 +244,8 @@ export class LinuxBridgeNetworkBackend implements NetworkBackend {
     if (Object.values(d.ports).some((p) => p.networkId === networkId)) return;
     if (d.dhcp[networkId] !== undefined) return;
     if (Object.values(d.routers).some((r) => Object.values(r.ports).some((p) => p.networkId === networkId))) return;
-    const uplink = d.networks[networkId]?.uplink;
-    if (uplink !== undefined && uplink !== null) this.#floodApplied.delete(uplink);
+    const vxlan = this.#vxlanOf(networkId);
+    if (vxlan !== undefined) this.#floodApplied.delete(vxlan);
     await deleteBridge(this.#cmd, this.#state, networkId);
   }
 
