@@ -197,28 +197,9 @@ export class ComputeManager implements ComputeRpc {
     try {
       await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { taskState: 'spawning' }, expectedTaskState: ['scheduling', 'unshelving', null] });
       const image = await this.#fetchImage(trace, token, rid, instance);
-      const imagePath = image?.path ?? null;
       const ports = await this.#allocateNetworks(trace, token, rid, instance, made);
       const volumes = await this.#prepareVolumes(ctx, trace, token, rid, instance, made);
-      const spec: GuestSpec = {
-        instanceId: instance.id,
-        name: instance.hostname,
-        vcpus: instance.flavor.vcpus,
-        memoryMb: instance.flavor.memoryMb,
-        rootGb: instance.flavor.rootGb,
-        imagePath,
-        imageId: instance.imageRef === '' ? null : instance.imageRef,
-        imageFormat: image?.format ?? 'qcow2',
-        ephemeralGb: instance.flavor.ephemeralGb,
-        swapMb: instance.flavor.swap,
-        extraSpecs: instance.flavor.extraSpecs,
-        ports: ports.map((p) => this.#guestPort(p)),
-        volumes,
-        userData: instance.userData,
-        metadata: instance.metadata,
-        keyData: instance.keyData,
-        ...this.#guestExtras(instance, image?.properties),
-      };
+      const spec = this.#guestSpec(instance, image, instance.imageRef === '' ? null : instance.imageRef, ports.map((p) => this.#guestPort(p)), volumes);
       await atStep(51, () => trace.step(51, 'nova-compute', 'rpc', () => this.#o.hypervisor.spawn(spec), `guest spawned on ${this.#o.host}`));
       made.spawned = true;
       // NOTE: the events are stored before ACTIVE is visible, so whoever sees ACTIVE sees the whole trace.
@@ -298,6 +279,29 @@ export class ComputeManager implements ComputeRpc {
 
   #rememberBinding(port: PortMeta, network: { readonly mtu?: number } | undefined): void {
     this.#bindings.set(port.id, { vifType: port.vifType ?? 'unbound', vifDetails: port.vifDetails ?? {}, ...(network?.mtu !== undefined ? { mtu: network.mtu } : {}) });
+  }
+
+  /** The hypervisor's spec of `instance`'s guest: its flavor's sizes, the image (null: none, or boot from volume), ports and volumes. */
+  #guestSpec(instance: Instance, image: { readonly path: string | null; readonly format: 'qcow2' | 'raw'; readonly properties: Readonly<Record<string, unknown>> } | null, imageId: string | null, ports: GuestSpec['ports'], volumes: GuestSpec['volumes']): GuestSpec {
+    return {
+      instanceId: instance.id,
+      name: instance.hostname,
+      vcpus: instance.flavor.vcpus,
+      memoryMb: instance.flavor.memoryMb,
+      rootGb: instance.flavor.rootGb,
+      imagePath: image?.path ?? null,
+      imageId,
+      imageFormat: image?.format ?? 'qcow2',
+      ephemeralGb: instance.flavor.ephemeralGb,
+      swapMb: instance.flavor.swap,
+      extraSpecs: instance.flavor.extraSpecs,
+      ports,
+      volumes,
+      userData: instance.userData,
+      metadata: instance.metadata,
+      keyData: instance.keyData,
+      ...this.#guestExtras(instance, image?.properties),
+    };
   }
 
   /** What a guest spec carries beyond sizes, ports and volumes: image properties, config drive, metadata fields. */
@@ -459,10 +463,13 @@ export class ComputeManager implements ComputeRpc {
     await quiet(() => this.#o.hypervisor.destroy(instance.id));
     for (const a of made.attachments) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a, rid));
     for (const v of made.volumes) await quiet(() => this.#o.volumes.delete(token, instance.projectId, v, rid));
-    for (const p of made.ports) {
-      await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
-      this.#bindings.delete(p.portId);
-    }
+    for (const p of made.ports) await quiet(() => this.#releasePort(token, rid, p));
+  }
+
+  /** A port leaves the guest: deleted when the build created it, else unbound (it is the user's); its binding is forgotten. */
+  async #releasePort(token: string, rid: string | undefined, p: Pick<NetworkInfo, 'portId' | 'created'>): Promise<void> {
+    this.#bindings.delete(p.portId);
+    await (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid));
   }
 
   /** Store the steps not yet published and `extra` as events of the create action; `finish` ends the action. */
@@ -490,10 +497,7 @@ export class ComputeManager implements ComputeRpc {
         }
       };
       await quiet(() => this.#o.hypervisor.destroy(instance.id));
-      for (const p of instance.networkInfo) {
-        await quiet(() => (p.created ? this.#o.networks.deletePort(token, p.portId, rid) : this.#o.networks.unbindPort(token, p.portId, rid)));
-        this.#bindings.delete(p.portId);
-      }
+      for (const p of instance.networkInfo) await quiet(() => this.#releasePort(token, rid, p));
       const attachments = await this.#o.conductor.attachmentList(ctx, { instanceId: instance.id }).catch(() => []);
       for (const a of attachments) {
         if (a.attachmentId !== null) await quiet(() => this.#o.volumes.detach(token, instance.projectId, a.attachmentId as string, rid));
@@ -565,7 +569,7 @@ export class ComputeManager implements ComputeRpc {
             const volumeBacked = volumes.some((v) => v.bootIndex === 0);
             const image = volumeBacked ? null : await this.#fetchImage(traceOf(this.#o.tracer, ctx), args.authToken, ctx.globalRequestId, { ...instance, imageRef });
             await hv.destroy(instance.id);
-            await hv.spawn({ instanceId: instance.id, name: instance.hostname, vcpus: instance.flavor.vcpus, memoryMb: instance.flavor.memoryMb, rootGb: instance.flavor.rootGb, imagePath: image?.path ?? null, imageId: imageRef, imageFormat: image?.format ?? 'qcow2', ephemeralGb: instance.flavor.ephemeralGb, swapMb: instance.flavor.swap, extraSpecs: instance.flavor.extraSpecs, ports, volumes, userData: instance.userData, metadata: instance.metadata, keyData: instance.keyData, ...this.#guestExtras(instance, image?.properties) });
+            await hv.spawn(this.#guestSpec(instance, image, imageRef, ports, volumes));
             changes.launchedAt = new Date().toISOString();
             if (instance.vmState === 'stopped') await hv.powerOff(instance.id);
             break;
@@ -707,8 +711,7 @@ export class ComputeManager implements ComputeRpc {
       const instance = await this.#o.conductor.instanceGetWithFlavor(ctx, { instanceId: args.instanceId });
       const p = instance.networkInfo.find((x) => x.portId === args.portId);
       await this.#o.hypervisor.detachInterface(instance.id, args.portId).catch(() => undefined);
-      if (p !== undefined) await (p.created ? this.#o.networks.deletePort(args.authToken, p.portId, ctx.globalRequestId) : this.#o.networks.unbindPort(args.authToken, p.portId, ctx.globalRequestId));
-      this.#bindings.delete(args.portId);
+      if (p !== undefined) await this.#releasePort(args.authToken, ctx.globalRequestId, p);
       await this.#o.conductor.instanceUpdate(ctx, { instanceId: instance.id, changes: { networkInfo: instance.networkInfo.filter((x) => x.portId !== args.portId) } });
     });
   }
