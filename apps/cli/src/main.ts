@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, serviceDatabaseUrl } from '@strata/config';
 import { createLogger } from '@strata/log';
 import { locate, loadStrataConfig } from './strata-config.js';
+import { SERVICE_DATABASES } from './service-databases.js';
 import { CredentialsError, findCredentials, openSession } from './commands/os-session.js';
 import { runTrace, TraceError } from './commands/trace.js';
 import { runServerCreate } from './commands/server-create.js';
@@ -29,7 +30,6 @@ function untilSignal(close: () => Promise<void>): Promise<void> {
 
 // NOTE: the services load in the commands that run them (up, host, bootstrap, db sync, keystone):
 // importing them all costs over a second, which trace, server create and --help need not pay.
-const serviceNames = ['identity', 'image', 'network', 'block_storage', 'compute'];
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -119,7 +119,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   db.command('sync')
     .description('Apply pending migrations of every service (or one) to a database.')
     .option('--connection <url>', 'database URL ({service} is replaced by the service name); default from the config')
-    .option('--service <name>', `only this service (${serviceNames.join(', ')})`)
+    .option('--service <name>', `only this service (${SERVICE_DATABASES.join(', ')})`)
     .option('--data-dir <dir>', 'data directory')
     .option('--config <file>', 'config file')
     .action(async (flags: { connection?: string; service?: string; dataDir?: string; config?: string }) => {
